@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ScopeResolver, TokenIssuer } from "./auth";
+import type { Config } from "./config";
+import type { Logger } from "./common/logger";
+import { App } from "./context";
+import { migrate, openDatabase, pendingMigrations, type Database } from "./db";
+import { createAppPubSub } from "./pubsub";
+import { AccountService } from "./modules/account";
+
+/** The embedded mode's token secret: made once, kept in DATA_DIR beside the database. */
+function embeddedJwtSecret(dataDir: string): string {
+  const file = path.join(dataDir, "jwt-secret");
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(48).toString("base64url"), { mode: 0o600, flag: "wx" });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+export interface OpenAppOptions {
+  /** Keep PGlite in memory instead of DATA_DIR (tests). */
+  inMemory?: boolean;
+}
+
+/**
+ * Opens what the process needs, in order: the database (migrated), pub/sub, the token issuer,
+ * the configured ADMIN account and, on an empty database, the configured seed.
+ */
+export async function openApp(config: Config, logger: Logger, options: OpenAppOptions = {}): Promise<App> {
+  const db: Database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: options.inMemory ? "memory://" : path.join(config.dataDir, "pglite"),
+  });
+  try {
+    const applied = await db.withConnection((sql) => migrate(sql));
+    if (applied.length) logger.info({ migrations: applied }, "applied migrations");
+    const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
+    const pubsub = createAppPubSub(config.redisUrl);
+    const app = new App({
+      config,
+      db,
+      prisma: db.prisma,
+      pubsub,
+      logger,
+      tokens: new TokenIssuer(jwtSecret, config.tokenTtl),
+      scopes: new ScopeResolver(db.prisma),
+    });
+    if (config.admin && (await app.get(AccountService).ensureAdmin(config.admin.username, config.admin.password))) {
+      logger.info({ username: config.admin.username }, "created the ADMIN account");
+    }
+    return app;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** True when the database answers and every migration is applied, and Redis answers if used. */
+export async function isReady(app: App): Promise<{ ready: boolean; database: boolean; migrations: boolean; pubsub: boolean }> {
+  let database = false;
+  let migrations = false;
+  try {
+    const pending = await app.deps.db.withConnection((sql) => pendingMigrations(sql));
+    database = true;
+    migrations = pending.length === 0;
+  } catch {
+    database = false;
+  }
+  const pubsub = await app.deps.pubsub.ready();
+  return { ready: database && migrations && pubsub, database, migrations, pubsub };
+}
+
+/** Closes pub/sub and the database. */
+export async function closeApp(app: App): Promise<void> {
+  await app.deps.pubsub.close();
+  await app.deps.db.close();
+}

@@ -1,0 +1,64 @@
+import jwt from "jsonwebtoken";
+import type { Role } from "../generated/prisma/enums";
+import type { Viewer } from "./viewer";
+
+const ISSUER = "zhulian";
+const roles = new Set<Role>(["ADMIN", "COORDINATOR", "PARTNER"]);
+
+export interface TokenAccount {
+  id: string;
+  role: Role;
+  allianceId: string | null;
+  organizationId: string | null;
+}
+
+interface Claims {
+  sub?: string;
+  role?: Role;
+  alliance?: string | null;
+  org?: string | null;
+}
+
+/** Signs and checks the bearer tokens that `login` hands out (HS256 JWT, expiring). */
+export class TokenIssuer {
+  constructor(
+    private readonly secret: string,
+    private readonly ttl: string,
+  ) {}
+
+  sign(account: TokenAccount): Promise<string> {
+    const claims = { role: account.role, alliance: account.allianceId, org: account.organizationId };
+    return Promise.resolve(
+      jwt.sign(claims, this.secret, {
+        algorithm: "HS256",
+        subject: account.id,
+        issuer: ISSUER,
+        expiresIn: this.ttl as jwt.SignOptions["expiresIn"],
+      }),
+    );
+  }
+
+  /** The viewer a token stands for, or null when it is malformed, forged or expired. */
+  async verify(token: string, requestId: string): Promise<Viewer | null> {
+    try {
+      const claims = jwt.verify(token, this.secret, { issuer: ISSUER, algorithms: ["HS256"] }) as Claims;
+      if (!claims.sub || !claims.role || !roles.has(claims.role)) return null;
+      return {
+        accountId: claims.sub,
+        role: claims.role,
+        allianceId: claims.alliance ?? null,
+        organizationId: claims.org ?? null,
+        requestId,
+      };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The token in an `Authorization: Bearer …` value, if there is one. */
+export function bearerToken(header: unknown): string | undefined {
+  if (typeof header !== "string") return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1];
+}

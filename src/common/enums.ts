@@ -1,0 +1,95 @@
+import { registerEnumType } from "type-graphql";
+import {
+  AgeBand,
+  AllianceLevel,
+  AssistanceCategory,
+  FundingSource,
+  GrantLevel,
+  OperatingStatus,
+  OrganizationKind,
+  ProjectStatus,
+  RequestStatus,
+  Role,
+  ServiceCategory,
+  ServiceRequestEventKind,
+  Urgency,
+} from "./enum-values";
+
+export {
+  AgeBand,
+  AllianceLevel,
+  AssistanceCategory,
+  FundingSource,
+  GrantLevel,
+  OperatingStatus,
+  OrganizationKind,
+  ProjectStatus,
+  RequestStatus,
+  Role,
+  ServiceCategory,
+  ServiceRequestEventKind,
+  Urgency,
+};
+
+registerEnumType(AllianceLevel, {
+  name: "AllianceLevel",
+  description: "Level of an alliance node: 市 / 县(市、区) / 乡镇(街道) / 村(社区).",
+});
+registerEnumType(OperatingStatus, { name: "OperatingStatus", description: "规范运行 status of an alliance." });
+registerEnumType(OrganizationKind, {
+  name: "OrganizationKind",
+  valuesConfig: {
+    GOVERNMENT_DEPARTMENT: { description: "联动部门机构" },
+    SOCIAL_ORGANIZATION: { description: "社会组织" },
+    SOCIAL_GROUP: { description: "社会团体" },
+  },
+});
+registerEnumType(ServiceCategory, {
+  name: "ServiceCategory",
+  valuesConfig: {
+    PRECISION_ASSISTANCE: { description: "精准帮扶: material aid, policy explanation, application help" },
+    PSYCHOLOGICAL_SUPPORT: { description: "心理赋能" },
+    SKILLS_TRAINING: { description: "技能培训" },
+    COMMUNITY_INTEGRATION: { description: "社区融入" },
+    EMPLOYMENT: { description: "就业帮扶" },
+    MINOR_CARE: { description: "未成年人关爱" },
+  },
+});
+registerEnumType(ProjectStatus, { name: "ProjectStatus" });
+registerEnumType(FundingSource, {
+  name: "FundingSource",
+  valuesConfig: { WELFARE_LOTTERY: { description: "福彩公益金" } },
+});
+registerEnumType(GrantLevel, { name: "GrantLevel" });
+registerEnumType(AssistanceCategory, {
+  name: "AssistanceCategory",
+  valuesConfig: {
+    DIBAO: { description: "低保" },
+    DIBAO_MARGINAL: { description: "低保边缘" },
+    EXTREME_POVERTY: { description: "特困供养" },
+    OTHER_MONITORED: { description: "其他监测对象" },
+  },
+});
+registerEnumType(AgeBand, {
+  name: "AgeBand",
+  valuesConfig: {
+    UNDER_7: { description: "0-6" },
+    AGE_7_TO_10: { description: "7-10" },
+    AGE_11_TO_14: { description: "11-14" },
+    ELDERLY: { description: "60 and over" },
+  },
+});
+registerEnumType(RequestStatus, { name: "RequestStatus" });
+registerEnumType(Urgency, { name: "Urgency" });
+registerEnumType(ServiceRequestEventKind, { name: "ServiceRequestEventKind" });
+registerEnumType(Role, {
+  name: "Role",
+  valuesConfig: {
+    ADMIN: { description: "City civil-affairs administrator: everything." },
+    COORDINATOR: { description: "Alliance coordinator: everything in the subtree of `alliance`, PII included." },
+    PARTNER: {
+      description:
+        "Member of a partner organization: open needs where the organization is a member (and below), PII masked except on requests it has claimed.",
+    },
+  },
+});

@@ -1,0 +1,91 @@
+import type { Viewer } from "../auth";
+import type { App } from "../context";
+import { badInput } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
+import type { PendingEvent } from "../pubsub";
+
+export type Tx = Prisma.TransactionClient;
+
+export interface MutationSpec<T> {
+  /** The mutation's name, as in the schema (`createAlliance`). */
+  operation: string;
+  /** The arguments as received: written to the audit log, secrets removed. */
+  input: unknown;
+  /** A create mutation's idempotency key: a retry with the same key returns the first result. */
+  idempotencyKey?: string | null;
+  /** Loads the first result again for a retried key. */
+  findExisting?: (tx: Tx, id: string) => Promise<T | null>;
+}
+
+/** Events the work raises; they are published only after the transaction commits. */
+export type Emit = (event: PendingEvent) => void;
+
+const SECRET_KEYS = /password|secret|token/i;
+
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    if (typeof (value as { toFixed?: unknown }).toFixed === "function") return String(value);
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !SECRET_KEYS.test(key))
+        .map(([key, inner]) => [key, withoutSecrets(inner)]),
+    );
+  }
+  return value;
+}
+
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
+
+/**
+ * Runs a mutation's writes in one transaction with its audit-log row and, when a key is given,
+ * its idempotency record; publishes the events it raised after commit. A retry with a key
+ * already used by the same account returns the first result and writes nothing new.
+ */
+export async function runMutation<T extends { id: string | bigint }>(
+  app: App,
+  viewer: Viewer | null,
+  spec: MutationSpec<T>,
+  work: (tx: Tx, emit: Emit) => Promise<T>,
+): Promise<T> {
+  const key = spec.idempotencyKey ?? undefined;
+  if (key !== undefined && (key.length < 1 || key.length > 128)) {
+    throw badInput("idempotencyKey", "must be 1 to 128 characters");
+  }
+  const events: PendingEvent[] = [];
+  const outcome = await app.prisma.$transaction(async (tx) => {
+    if (key !== undefined && viewer) {
+      const claimed = await tx.$executeRaw`
+        INSERT INTO idempotency_key (account_id, operation, key)
+        VALUES (${viewer.accountId}::uuid, ${spec.operation}, ${key})
+        ON CONFLICT DO NOTHING`;
+      if (claimed === 0) {
+        const first = await tx.idempotencyKey.findUnique({
+          where: { accountId_operation_key: { accountId: viewer.accountId, operation: spec.operation, key } },
+        });
+        const existing = first?.resultId && spec.findExisting ? await spec.findExisting(tx, first.resultId) : null;
+        if (existing) return { result: existing, replayed: true };
+      }
+    }
+    const result = await work(tx, (event) => events.push(event));
+    const resultId = String(result.id);
+    if (key !== undefined && viewer) {
+      await tx.idempotencyKey.update({
+        where: { accountId_operation_key: { accountId: viewer.accountId, operation: spec.operation, key } },
+        data: { resultId },
+      });
+    }
+    await tx.auditLog.create({
+      data: {
+        accountId: viewer?.accountId ?? null,
+        operation: spec.operation,
+        input: withoutSecrets(spec.input ?? {}) as Prisma.InputJsonValue,
+        resultId,
+        requestId: viewer?.requestId ?? null,
+      },
+    });
+    return { result, replayed: false };
+  }, TRANSACTION_OPTIONS);
+  if (!outcome.replayed) app.deps.pubsub.publish(events);
+  return outcome.result;
+}

@@ -1,0 +1,275 @@
+import type { ClassType } from "type-graphql";
+import { ArgsType, Field, Int, ObjectType } from "type-graphql";
+import { badInput } from "../errors";
+import { Prisma } from "../generated/prisma/client";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** `first` and `after` as a connection field takes them. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** `first` and `after` arguments of connection fields; extend it for more arguments. */
+@ArgsType()
+export class PageArgsType implements PageArgs {
+  @Field(() => Int, { nullable: true, description: "Page size, 1 to 100 (default 20)." })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: "The endCursor of the previous page." })
+  after?: string | null;
+}
+
+@ObjectType({ description: "Where a page stands in its list." })
+export class PageInfo {
+  @Field({ description: "True when more items follow this page." })
+  hasNextPage: boolean;
+
+  @Field(() => String, { nullable: true, description: "Pass as `after` to get the next page." })
+  endCursor: string | null;
+}
+
+/** What every connection resolver returns; edges are derived from nodes. */
+export interface Connection<T> {
+  nodes: T[];
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** The XConnection and XEdge object types of the contract for node type `node`. */
+export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field({ description: "Opaque position of this node, for `after`." })
+    cursor: string;
+
+    @Field(() => node)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
+  class ConnectionClass implements Connection<T> {
+    @Field(() => [Edge])
+    edges: Edge[];
+
+    @Field(() => [node])
+    nodes: T[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    @Field(() => Int, { description: "Items in the whole list, not only this page." })
+    totalCount: number;
+  }
+  return ConnectionClass;
+}
+
+/** The page size asked for, checked against 1..100 (default 20). */
+export function pageSize(first: number | null | undefined, field = "first"): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badInput(field, `must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`);
+  }
+  return first;
+}
+
+type CursorValue = string | number | Date;
+
+/** Cursors are base64url JSON of the sort key values; dates travel as {d: iso}. */
+export function encodeCursor(values: CursorValue[]): string {
+  const json = values.map((v) => (v instanceof Date ? { d: v.toISOString() } : v));
+  return Buffer.from(JSON.stringify(json)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, arity: number, field = "after"): CursorValue[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(values) && values.length === arity) {
+      return values.map((v) => {
+        if (v && typeof v === "object" && typeof (v as { d?: unknown }).d === "string") {
+          const date = new Date((v as { d: string }).d);
+          if (Number.isNaN(date.getTime())) throw new Error("bad date");
+          return date;
+        }
+        if (typeof v === "string" || typeof v === "number") return v;
+        throw new Error("bad value");
+      });
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput(field, "is not a cursor from this list");
+}
+
+/** Builds a connection from up to size+1 rows fetched in order (the extra row means more follow). */
+export function toConnection<T>(
+  rows: T[],
+  size: number,
+  totalCount: number,
+  cursorOf: (row: T) => CursorValue[],
+): Connection<T> {
+  const nodes = rows.slice(0, size);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  return {
+    nodes,
+    edges,
+    totalCount,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+/** Sort keys of a list: model fields, all in one direction, the last one unique (the id). */
+export interface KeysetOrder<Row> {
+  fields: (keyof Row & string)[];
+  direction: "asc" | "desc";
+}
+
+/** Prisma `where` for the rows after the cursor in keyset order. */
+export function keysetWhere<Row>(order: KeysetOrder<Row>, values: CursorValue[]): Record<string, unknown> {
+  const op = order.direction === "asc" ? "gt" : "lt";
+  return {
+    OR: order.fields.map((field, i) => {
+      const clause: Record<string, unknown> = {};
+      order.fields.slice(0, i).forEach((earlier, j) => {
+        clause[earlier] = values[j];
+      });
+      clause[field] = { [op]: values[i] };
+      return clause;
+    }),
+  };
+}
+
+/** The two methods of a Prisma model delegate that a page needs. */
+export interface PrismaDelegate<Row> {
+  // Prisma's own argument types differ per model; the page builds valid ones for any.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  findMany(args: any): Promise<Row[]>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  count(args: any): Promise<number>;
+}
+
+/**
+ * One page of a Prisma model, in keyset order, with totalCount: two SQL statements however
+ * deep the page. `where` must already hold the caller's scope.
+ */
+export async function paginate<Row extends Record<string, unknown>>(
+  delegate: PrismaDelegate<Row>,
+  where: Record<string, unknown>,
+  order: KeysetOrder<Row>,
+  args: PageArgs,
+): Promise<Connection<Row>> {
+  const size = pageSize(args.first);
+  const after = args.after ? keysetWhere(order, decodeCursor(args.after, order.fields.length)) : undefined;
+  const cursorOf = (row: Row) => order.fields.map((f) => row[f] as CursorValue);
+  const [rows, totalCount] = await Promise.all([
+    delegate.findMany({
+      where: after ? { AND: [where, after] } : where,
+      orderBy: order.fields.map((f) => ({ [f]: order.direction })),
+      take: size + 1,
+    }),
+    delegate.count({ where }),
+  ]);
+  return toConnection(rows, size, totalCount, cursorOf);
+}
+
+/** A sort key of a nested list, as a SQL expression over the list's FROM clause. */
+export interface SqlSortKey {
+  sql: string;
+  type: "uuid" | "text" | "int" | "date" | "timestamptz";
+}
+
+export interface PartitionedPageQuery {
+  /** `FROM … WHERE …` selecting the rows of every parent in the batch (scope included). */
+  from: Prisma.Sql;
+  /** The parent column, e.g. `a.parent_id`. */
+  partitionBy: string;
+  /** Sort keys, the last one unique within a parent (the id). */
+  keys: SqlSortKey[];
+  direction: "asc" | "desc";
+  args: PageArgs;
+}
+
+/** The ids of one parent's page, with their cursors and the parent's total. */
+export interface PartitionPage {
+  ids: string[];
+  cursors: string[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+/**
+ * Pages of a nested list for many parents at once: one SQL statement whatever the number of
+ * parents (a window function numbers each parent's rows). Missing parents get empty pages.
+ */
+export async function partitionedPages(
+  prisma: { $queryRaw<T>(query: Prisma.Sql): Promise<T> },
+  parentIds: readonly string[],
+  query: PartitionedPageQuery,
+): Promise<PartitionPage[]> {
+  const size = pageSize(query.args.first);
+  const keyColumns = query.keys.map((key, i) => `${key.sql} AS k${i}`).join(", ");
+  const order = query.keys.map((_, i) => `k${i} ${query.direction}`).join(", ");
+  let afterClause = Prisma.empty;
+  if (query.args.after) {
+    const values = decodeCursor(query.args.after, query.keys.length);
+    const params = values.map((value, i) => Prisma.sql`${value}::${Prisma.raw(query.keys[i].type)}`);
+    const columns = query.keys.map((_, i) => `k${i}`).join(", ");
+    afterClause = Prisma.sql`WHERE (${Prisma.raw(columns)}) ${Prisma.raw(query.direction === "asc" ? ">" : "<")} (${Prisma.join(params)})`;
+  }
+  const rows = await prisma.$queryRaw<Record<string, unknown>[]>(Prisma.sql`
+    SELECT * FROM (
+      SELECT base.*, row_number() OVER (PARTITION BY part ORDER BY ${Prisma.raw(order)}) AS rn
+      FROM (
+        SELECT ${Prisma.raw(query.partitionBy)}::text AS part, ${Prisma.raw(keyColumns)},
+               count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)}) AS total
+        ${query.from}
+      ) base
+      ${afterClause}
+    ) ranked
+    WHERE rn <= ${size + 1}
+    ORDER BY part, rn`);
+  const totals = new Map<string, number>();
+  const byParent = new Map<string, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const part = row.part as string;
+    totals.set(part, Number(row.total));
+    const list = byParent.get(part) ?? [];
+    list.push(row);
+    byParent.set(part, list);
+  }
+  const idKey = `k${query.keys.length - 1}`;
+  return parentIds.map((parentId) => {
+    const list = byParent.get(parentId) ?? [];
+    const page = list.slice(0, size);
+    return {
+      ids: page.map((row) => String(row[idKey])),
+      cursors: page.map((row) => encodeCursor(query.keys.map((key, i) => normalize(row[`k${i}`], key.type)))),
+      hasNextPage: list.length > size,
+      totalCount: totals.get(parentId) ?? 0,
+    };
+  });
+}
+
+function normalize(value: unknown, type: SqlSortKey["type"]): CursorValue {
+  if (value instanceof Date) return value;
+  if (typeof value === "bigint") return Number(value);
+  if (type === "int") return Number(value);
+  return String(value);
+}
+
+/** A connection from a partition page and the nodes loaded for its ids (in the same order). */
+export function pageToConnection<T>(page: PartitionPage, nodes: (T | null | undefined)[]): Connection<T> {
+  const edges: { cursor: string; node: T }[] = [];
+  nodes.forEach((node, i) => {
+    if (node) edges.push({ cursor: page.cursors[i], node });
+  });
+  return {
+    nodes: edges.map((edge) => edge.node),
+    edges,
+    totalCount: page.totalCount,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}

@@ -1,0 +1,27 @@
+import { ArrayMaxSize, IsOptional, Length } from "class-validator";
+import { Field, ID, InputType } from "type-graphql";
+import { OrganizationKind, ServiceCategory } from "../../common/enums";
+import { IsCreditCode } from "../../common/validators";
+
+@InputType()
+export class CreateOrganizationInput {
+  @Field({ description: "1 to 100 characters." })
+  @Length(1, 100)
+  name: string;
+
+  @Field(() => OrganizationKind)
+  kind: OrganizationKind;
+
+  @Field(() => String, { nullable: true, description: "统一社会信用代码, checked against its GB 32100-2015 check character." })
+  @IsOptional()
+  @IsCreditCode()
+  creditCode?: string | null;
+
+  @Field(() => [ServiceCategory])
+  @ArrayMaxSize(20)
+  serviceCategories: ServiceCategory[];
+
+  @Field(() => [ID], { description: "The alliances it joins (a coordinator's must lie in its subtree)." })
+  @ArrayMaxSize(50)
+  allianceIds: string[];
+}

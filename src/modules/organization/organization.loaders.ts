@@ -1,0 +1,24 @@
+import DataLoader from "dataloader";
+import type { OrganizationKind } from "../../common/enums";
+import type { PageArgs } from "../../common/pagination";
+import { defineLoader } from "../../context";
+import type { Alliance, Organization } from "../../generated/prisma/client";
+import { OrganizationService } from "./organization.service";
+
+/** Organizations by id, unscoped: callers reach them through records already in scope. */
+export const organizationById = defineLoader(
+  (ctx) => new DataLoader<string, Organization | null>((ids) => ctx.app.get(OrganizationService).findByIds(ids)),
+);
+
+/** The alliances (in the viewer's scope) of each organization. */
+export const organizationAlliances = defineLoader(
+  (ctx) => new DataLoader<string, Alliance[]>((ids) => ctx.app.get(OrganizationService).alliancesOf(ctx.viewer, ids)),
+);
+
+/** One page of direct members per alliance id. */
+export const allianceMemberPage = defineLoader(
+  (ctx, variant: PageArgs & { kind?: OrganizationKind | null }) =>
+    new DataLoader((allianceIds: readonly string[]) =>
+      ctx.app.get(OrganizationService).memberPages(allianceIds, variant.kind, variant),
+    ),
+);

@@ -1,0 +1,69 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { OrganizationKind, ServiceCategory } from "../../common/enums";
+import { PageArgsType, pageToConnection, type Connection } from "../../common/pagination";
+import type { Context } from "../../context";
+import { Alliance } from "../alliance";
+import { CreateOrganizationInput } from "./organization.inputs";
+import { allianceMemberPage, organizationAlliances, organizationById } from "./organization.loaders";
+import { OrganizationService } from "./organization.service";
+import { Organization, OrganizationConnection } from "./organization.types";
+
+@ArgsType()
+class OrganizationsArgs extends PageArgsType {
+  @Field(() => OrganizationKind, { nullable: true })
+  kind?: OrganizationKind | null;
+
+  @Field(() => ID, { nullable: true, description: "Members of this alliance or of any alliance below it." })
+  allianceId?: string | null;
+
+  @Field(() => ServiceCategory, { nullable: true, description: "Organizations that offer this category." })
+  category?: ServiceCategory | null;
+}
+
+@ArgsType()
+class MembersArgs extends PageArgsType {
+  @Field(() => OrganizationKind, { nullable: true })
+  kind?: OrganizationKind | null;
+}
+
+@Resolver(() => Organization)
+export class OrganizationResolver {
+  @Query(() => Organization, { nullable: true, description: "One organization; FORBIDDEN outside your scope." })
+  organization(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.app.get(OrganizationService).findOne(ctx.viewer, id);
+  }
+
+  @Query(() => OrganizationConnection, { description: "Organizations you may see, by name." })
+  organizations(@Args() { kind, allianceId, category, first, after }: OrganizationsArgs, @Ctx() ctx: Context) {
+    return ctx.app.get(OrganizationService).list(ctx.viewer, { kind, allianceId, category }, { first, after });
+  }
+
+  @Mutation(() => Organization)
+  createOrganization(@Arg("input") input: CreateOrganizationInput, @Ctx() ctx: Context) {
+    return ctx.app.get(OrganizationService).create(ctx.viewer, input);
+  }
+
+  @Mutation(() => Organization, { description: "Makes an organization a member of an alliance; joining twice is harmless." })
+  joinAlliance(
+    @Arg("organizationId", () => ID) organizationId: string,
+    @Arg("allianceId", () => ID) allianceId: string,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.app.get(OrganizationService).join(ctx.viewer, organizationId, allianceId);
+  }
+
+  @FieldResolver(() => [Alliance], { description: "The alliances it is a member of (those you may see)." })
+  alliances(@Root() organization: Organization, @Ctx() ctx: Context) {
+    return organizationAlliances(ctx).load(organization.id);
+  }
+}
+
+@Resolver(() => Alliance)
+export class AllianceMembersResolver {
+  @FieldResolver(() => OrganizationConnection, { description: "Organizations that are members of this alliance." })
+  async members(@Root() alliance: Alliance, @Args() { first, after, kind }: MembersArgs, @Ctx() ctx: Context): Promise<Connection<Organization>> {
+    const page = await allianceMemberPage(ctx, { first, after, kind }).load(alliance.id);
+    const nodes = await organizationById(ctx).loadMany(page.ids);
+    return pageToConnection(page, nodes.map((n) => (n instanceof Error ? null : n)));
+  }
+}

@@ -1,0 +1,140 @@
+import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
+import type { OrganizationKind, ServiceCategory } from "../../common/enums";
+import { isId, requireId } from "../../common/ids";
+import { runMutation } from "../../common/mutation";
+import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
+import type { App } from "../../context";
+import { badInput, conflict, forbidden, notFound } from "../../errors";
+import { Prisma, type Alliance, type Organization } from "../../generated/prisma/client";
+import type { CreateOrganizationInput } from "./organization.inputs";
+
+const byName = { fields: ["name", "id"] as ("name" | "id")[], direction: "asc" as const };
+
+export interface OrganizationFilter {
+  kind?: OrganizationKind | null;
+  allianceId?: string | null;
+  category?: ServiceCategory | null;
+}
+
+/** Partner organizations and their alliance memberships. */
+export class OrganizationService {
+  constructor(private readonly app: App) {}
+
+  private get prisma() {
+    return this.app.prisma;
+  }
+
+  /**
+   * Prisma `where` for the organizations a scope reaches: members of an alliance in it, and a
+   * partner's own organization.
+   */
+  visibleWhere(scope: Scope): Prisma.OrganizationWhereInput {
+    if (scope.all) return {};
+    const viaMembership: Prisma.OrganizationWhereInput = { memberships: { some: { alliance: allianceScopeWhere(scope) } } };
+    return scope.organizationId ? { OR: [{ id: scope.organizationId }, viaMembership] } : viaMembership;
+  }
+
+  /** Organizations by id, in key order, null for misses; no scope check. */
+  async findByIds(ids: readonly string[]): Promise<(Organization | null)[]> {
+    const valid = ids.filter(isId);
+    const rows = valid.length ? await this.prisma.organization.findMany({ where: { id: { in: valid } } }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** One organization: null when there is none, FORBIDDEN when the viewer's scope does not reach it. */
+  async findOne(viewer: Viewer | null, id: string): Promise<Organization | null> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (!isId(id)) return null;
+    const organization = await this.prisma.organization.findUnique({ where: { id } });
+    if (!organization) return null;
+    if (scope.all) return organization;
+    const visible = await this.prisma.organization.count({ where: { AND: [{ id }, this.visibleWhere(scope)] } });
+    if (!visible) throw forbidden("This organization is outside your scope");
+    return organization;
+  }
+
+  /** Organizations in scope, by name; `allianceId` keeps members of that alliance or any below it. */
+  async list(viewer: Viewer | null, filter: OrganizationFilter, page: PageArgs): Promise<Connection<Organization>> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const and: Prisma.OrganizationWhereInput[] = [this.visibleWhere(scope)];
+    if (filter.kind) and.push({ kind: filter.kind });
+    if (filter.category) and.push({ serviceCategories: { has: filter.category } });
+    if (filter.allianceId) {
+      const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(filter.allianceId, "allianceId"));
+      and.push({ memberships: { some: { alliance: { path: { startsWith: alliance.path } } } } });
+    }
+    return paginate(this.prisma.organization, { AND: and }, byName, page);
+  }
+
+  /** Pages of direct members for many alliances in one statement. */
+  memberPages(parentIds: readonly string[], kind: OrganizationKind | null | undefined, page: PageArgs): Promise<PartitionPage[]> {
+    const kindClause = kind ? Prisma.sql`AND o.kind = ${kind}::"OrganizationKind"` : Prisma.empty;
+    return partitionedPages(this.prisma, parentIds, {
+      from: Prisma.sql`FROM alliance_membership m JOIN organization o ON o.id = m.organization_id
+        WHERE m.alliance_id = ANY(${[...parentIds]}::uuid[]) ${kindClause}`,
+      partitionBy: "m.alliance_id",
+      keys: [
+        { sql: "o.name", type: "text" },
+        { sql: "o.id", type: "uuid" },
+      ],
+      direction: "asc",
+      args: page,
+    });
+  }
+
+  /** The alliances of each organization, within the viewer's scope, in key order. */
+  async alliancesOf(viewer: Viewer | null, organizationIds: readonly string[]): Promise<Alliance[][]> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const rows = await this.prisma.$queryRaw<(Alliance & { organization_id: string })[]>`
+      SELECT m.organization_id, a.id, a.name, a.level, a.region_code AS "regionCode",
+             a.operating_status AS "operatingStatus", a.parent_id AS "parentId", a.path
+        FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
+       WHERE m.organization_id = ANY(${[...organizationIds]}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}
+       ORDER BY a.region_code`;
+    return organizationIds.map((id) => rows.filter((row) => row.organization_id === id));
+  }
+
+  /** Creates an organization in the given alliances (ADMIN; a COORDINATOR within its subtree). */
+  async create(viewer: Viewer | null, input: CreateOrganizationInput): Promise<Organization> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot create organizations");
+    if (!scope.all && input.allianceIds.length === 0) {
+      throw badInput("allianceIds", "name at least one alliance of your subtree");
+    }
+    const allianceIds = [...new Set(input.allianceIds.map((id) => requireId(id, "allianceIds")))];
+    const alliances = await this.prisma.alliance.findMany({ where: { id: { in: allianceIds } }, select: { id: true, path: true } });
+    if (alliances.length !== allianceIds.length) throw badInput("allianceIds", "one of these alliances does not exist");
+    if (alliances.some((a) => !inScope(scope, a.path))) throw forbidden("One of these alliances is outside your scope");
+    if (input.creditCode && (await this.prisma.organization.findUnique({ where: { creditCode: input.creditCode } }))) {
+      throw conflict("creditCode: another organization has this 统一社会信用代码", { field: "creditCode" });
+    }
+    return runMutation(this.app, viewer, { operation: "createOrganization", input }, (tx) =>
+      tx.organization.create({
+        data: {
+          name: input.name,
+          kind: input.kind,
+          creditCode: input.creditCode ?? null,
+          serviceCategories: [...new Set(input.serviceCategories)],
+          memberships: { create: allianceIds.map((allianceId) => ({ allianceId })) },
+        },
+      }),
+    );
+  }
+
+  /** Makes an organization a member of an alliance in the viewer's subtree; joining twice is harmless. */
+  async join(viewer: Viewer | null, organizationId: string, allianceId: string): Promise<Organization> {
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change memberships");
+    const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
+    const organization = await this.prisma.organization.findUnique({ where: { id: requireId(organizationId, "organizationId") } });
+    if (!organization) throw notFound("Organization");
+    return runMutation(this.app, viewer, { operation: "joinAlliance", input: { organizationId, allianceId } }, async (tx) => {
+      await tx.allianceMembership.upsert({
+        where: { organizationId_allianceId: { organizationId: organization.id, allianceId: alliance.id } },
+        create: { organizationId: organization.id, allianceId: alliance.id },
+        update: {},
+      });
+      return organization;
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub } from "@graphql-yoga/subscription";
+import { Redis } from "ioredis";
+import type { PendingEvent, Topics } from "./topics";
+
+type YogaTopics = { [T in keyof Topics]: [Topics[T]] };
+
+/** The pub/sub type-graphql and the services share. */
+export type AppPubSub = ReturnType<typeof createPubSub<YogaTopics>>;
+
+export interface PubSubHandle {
+  readonly pubSub: AppPubSub;
+  readonly kind: "memory" | "redis";
+  publish(events: readonly PendingEvent[]): void;
+  /** Redis answers PING (always true in memory). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** In-process pub/sub, or Redis pub/sub shared by every instance when `redisUrl` is set. */
+export function createAppPubSub(redisUrl?: string): PubSubHandle {
+  if (!redisUrl) {
+    const pubSub = createPubSub<YogaTopics>();
+    return {
+      pubSub,
+      kind: "memory",
+      publish: (events) => events.forEach((e) => pubSub.publish(e.topic, e.payload)),
+      ready: async () => true,
+      close: async () => undefined,
+    };
+  }
+  const options = { maxRetriesPerRequest: 2, lazyConnect: false };
+  const publishClient = new Redis(redisUrl, options);
+  const subscribeClient = new Redis(redisUrl, options);
+  const pubSub = createPubSub<YogaTopics>({
+    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+  });
+  return {
+    pubSub,
+    kind: "redis",
+    publish: (events) => events.forEach((e) => pubSub.publish(e.topic, e.payload)),
+    async ready() {
+      try {
+        return (await publishClient.ping()) === "PONG";
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * Every pub/sub topic and its payload. Payloads cross Redis as JSON: ids and plain values
+ * only; subscribers load the records themselves after the event arrives.
+ */
+export interface Topics {
+  /** A service request was created, claimed, released, fulfilled or cancelled (after commit). */
+  SERVICE_REQUEST_EVENTS: ServiceRequestEventPayload;
+}
+
+export interface ServiceRequestEventPayload {
+  kind: "CREATED" | "CLAIMED" | "RELEASED" | "FULFILLED" | "CANCELLED";
+  requestId: string;
+  allianceId: string;
+  /** The request's alliance path, so that scope filters need no query. */
+  alliancePath: string;
+  category: string;
+  occurredAt: string;
+}
+
+export type TopicName = keyof Topics;
+
+/** One event to publish once the transaction that raised it has committed. */
+export type PendingEvent = { [T in TopicName]: { topic: T; payload: Topics[T] } }[TopicName];

@@ -1,0 +1,42 @@
+import "reflect-metadata";
+import path from "node:path";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema, type MiddlewareFn } from "type-graphql";
+import "./common/enums";
+import { projectRoot } from "./common/paths";
+import { DateTimeScalar } from "./common/scalars";
+import type { Context } from "./context";
+import { unauthenticated } from "./errors";
+import { AccountResolver } from "./modules/account";
+import { AllianceResolver } from "./modules/alliance";
+import { AllianceMembersResolver, OrganizationResolver } from "./modules/organization";
+import { createAppPubSub, type AppPubSub } from "./pubsub";
+
+/** Where the emitted SDL is committed (a test fails when it drifts from the code). */
+export const schemaFile = path.join(projectRoot, "schema/schema.graphql");
+
+/** Operations open without a token. */
+const PUBLIC_ROOT_FIELDS = new Set(["login"]);
+
+/** Without a token only `login` works: every other root field answers UNAUTHENTICATED. */
+const requireViewer: MiddlewareFn<Context> = ({ context, info }, next) => {
+  const root = info.parentType.name;
+  if ((root === "Query" || root === "Mutation" || root === "Subscription") && !context.viewer && !PUBLIC_ROOT_FIELDS.has(info.fieldName)) {
+    throw unauthenticated();
+  }
+  return next();
+};
+
+/** Every module's resolvers, in the order of the feature list in STYLE.md. */
+const resolvers = [AllianceResolver, OrganizationResolver, AllianceMembersResolver, AccountResolver] as const;
+
+/** Builds the schema of every module with class-validator validation on. */
+export function buildAppSchema(pubSub: AppPubSub = createAppPubSub().pubSub): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    globalMiddlewares: [requireViewer],
+    pubSub: pubSub as never,
+  });
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import { GraphQLError, parse, validate, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { isReady } from "./app";
+import { bearerToken, type Viewer } from "./auth";
+import { assertComplexity } from "./common/complexity";
+import { createContext, type App, type Context } from "./context";
+import { formatError, isUnexpected } from "./errors";
+import { buildAppSchema } from "./schema";
+
+export interface RunningServer {
+  /** http://host:port/graphql */
+  readonly url: string;
+  /** ws://host:port/graphql */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly schema: GraphQLSchema;
+  /** Stops accepting, lets in-flight requests finish, closes sockets. */
+  close(): Promise<void>;
+}
+
+/** Logs unexpected errors with the request id, and rejects over-complex operations. */
+function operationPlugin(app: App, schema: GraphQLSchema): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, operationName }) {
+          assertComplexity(schema, document, request.variables, operationName, app.deps.config.maxQueryComplexity);
+        },
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            if (isUnexpected(error)) {
+              app.deps.logger.error(
+                { requestId: contextValue.requestId, operationName, err: error.originalError ?? error, path: error.path },
+                "unexpected error",
+              );
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Formats a WebSocket result's errors the way HTTP's formatError does. */
+function formatResult(result: ExecutionResult): ExecutionResult {
+  if (!result.errors) return result;
+  return {
+    ...result,
+    errors: result.errors.map((error) => {
+      const formatted = formatError(error.toJSON(), error);
+      return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
+    }),
+  };
+}
+
+/**
+ * Serves GraphQL over HTTP (POST /graphql) and WebSocket (graphql-ws, same path), plus
+ * GET /healthz (alive) and GET /readyz (database migrated, pub/sub reachable).
+ */
+export async function startServer(app: App, listen: { port: number; host: string }): Promise<RunningServer> {
+  const { logger } = app.deps;
+  const schema = await buildAppSchema(app.deps.pubsub.pubSub);
+  const expressApp = express();
+  const httpServer = http.createServer(expressApp);
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+    {
+      schema,
+      async onConnect(ctx) {
+        const token = bearerToken(ctx.connectionParams?.authorization);
+        const viewer = token ? await app.deps.tokens.verify(token, randomUUID()) : null;
+        if (!viewer) return false;
+        ctx.extra.viewer = viewer;
+        return true;
+      },
+      context: (ctx, id) => {
+        const requestId = randomUUID();
+        const viewer = ctx.extra.viewer ? { ...ctx.extra.viewer, requestId } : null;
+        return createContext(app, viewer, requestId);
+      },
+      onSubscribe(_ctx, _id, payload) {
+        try {
+          const document = parse(payload.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+          assertComplexity(schema, document, payload.variables ?? undefined, payload.operationName, app.deps.config.maxQueryComplexity);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError("Cannot parse this operation")];
+        }
+        return undefined;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => {
+        const formatted = formatError(error.toJSON(), error);
+        return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+      }),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+      operationPlugin(app, schema),
+    ],
+  });
+  await apollo.start();
+
+  expressApp.disable("x-powered-by");
+  expressApp.use((req, res, next) => {
+    const requestId = (req.get("x-request-id") ?? "").slice(0, 64) || randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader("x-request-id", requestId);
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.originalUrl.split("?")[0],
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          operationName: (req.body as { operationName?: unknown } | undefined)?.operationName ?? undefined,
+        },
+        "request",
+      );
+    });
+    next();
+  });
+  expressApp.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  expressApp.get("/readyz", async (_req, res) => {
+    const readiness = await isReady(app);
+    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? "ready" : "not ready", ...readiness });
+  });
+  expressApp.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
+        const token = bearerToken(req.headers.authorization);
+        const viewer = token ? await app.deps.tokens.verify(token, requestId) : null;
+        return createContext(app, viewer, requestId);
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(listen.port, listen.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    schema,
+    async close() {
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { creditCodeCheckCharacter, residentIdCheckCharacter } from "../../src/common/validators";
+import type { GraphQLClient } from "./graphql";
+import type { TestServer } from "./server";
+
+let sequence = 0;
+const next = () => (sequence += 1);
+
+/** A valid 统一社会信用代码 (GB 32100-2015) under region `region` (6 digits). */
+export function creditCode(region = "331081"): string {
+  const serial = String(next()).padStart(8, "0") + "X";
+  const first17 = `52${region}${serial}`.slice(0, 17).replace(/X$/, "0");
+  return first17 + creditCodeCheckCharacter(first17);
+}
+
+/** A valid synthetic 身份证号 (GB 11643) for someone born on `birth` (YYYYMMDD). */
+export function residentId(birth = "19600101", region = "331081"): string {
+  const first17 = `${region}${birth}${String(next() % 1000).padStart(3, "0")}`;
+  return first17 + residentIdCheckCharacter(first17);
+}
+
+export interface AllianceNode {
+  id: string;
+  name: string;
+  regionCode: string;
+  level: string;
+}
+
+const CREATE_ALLIANCE = `mutation ($input: CreateAllianceInput!) {
+  createAlliance(input: $input) { id name regionCode level }
+}`;
+
+/** Creates one alliance through the API. */
+export async function createAlliance(
+  client: GraphQLClient,
+  input: { name: string; level: string; regionCode: string; parentId?: string },
+): Promise<AllianceNode> {
+  const data = await client.query<{ createAlliance: AllianceNode }>(CREATE_ALLIANCE, { input });
+  return data.createAlliance;
+}
+
+/**
+ * The city of 台州 (331000) with two counties, 温岭市 (331081) and 椒江区 (331002), each with
+ * one township and two villages: enough tree to test scope in and out of a subtree.
+ */
+export async function createTaizhouTree(admin: GraphQLClient) {
+  const city = await createAlliance(admin, { name: "台州市", level: "CITY", regionCode: "331000" });
+  const wenling = await createAlliance(admin, { name: "温岭市", level: "COUNTY", regionCode: "331081", parentId: city.id });
+  const taiping = await createAlliance(admin, { name: "太平街道", level: "TOWNSHIP", regionCode: "331081001", parentId: wenling.id });
+  const taipingA = await createAlliance(admin, { name: "东门村", level: "VILLAGE", regionCode: "331081001001", parentId: taiping.id });
+  const taipingB = await createAlliance(admin, { name: "西门村", level: "VILLAGE", regionCode: "331081001002", parentId: taiping.id });
+  const jiaojiang = await createAlliance(admin, { name: "椒江区", level: "COUNTY", regionCode: "331002", parentId: city.id });
+  const haimen = await createAlliance(admin, { name: "海门街道", level: "TOWNSHIP", regionCode: "331002001", parentId: jiaojiang.id });
+  const haimenA = await createAlliance(admin, { name: "海门村", level: "VILLAGE", regionCode: "331002001001", parentId: haimen.id });
+  return { city, wenling, taiping, taipingA, taipingB, jiaojiang, haimen, haimenA };
+}
+
+export interface OrganizationNode {
+  id: string;
+  name: string;
+  kind: string;
+}
+
+/** Creates an organization in the given alliances through the API. */
+export async function createOrganization(
+  client: GraphQLClient,
+  input: { allianceIds: string[]; name?: string; kind?: string; serviceCategories?: string[]; creditCode?: string | null },
+): Promise<OrganizationNode> {
+  const data = await client.query<{ createOrganization: OrganizationNode }>(
+    `mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id name kind } }`,
+    {
+      input: {
+        name: input.name ?? `社工服务中心 ${next()}`,
+        kind: input.kind ?? "SOCIAL_ORGANIZATION",
+        serviceCategories: input.serviceCategories ?? ["PRECISION_ASSISTANCE"],
+        creditCode: input.creditCode === undefined ? creditCode() : input.creditCode,
+        allianceIds: input.allianceIds,
+      },
+    },
+  );
+  return data.createOrganization;
+}
+
+const CREATE_ACCOUNT = `mutation ($input: CreateAccountInput!) { createAccount(input: $input) { id username role } }`;
+
+/** A signed-in COORDINATOR of `allianceId` (the account is created by the ADMIN). */
+export async function coordinatorOf(server: TestServer, allianceId: string): Promise<GraphQLClient> {
+  const username = `coordinator-${randomBytes(4).toString("hex")}`;
+  await server.admin.query(CREATE_ACCOUNT, { input: { username, password: "password-123", role: "COORDINATOR", allianceId } });
+  return server.login(username, "password-123");
+}
+
+/** A signed-in PARTNER of `organizationId` (the account is created by the ADMIN). */
+export async function partnerOf(server: TestServer, organizationId: string): Promise<GraphQLClient> {
+  const username = `partner-${randomBytes(4).toString("hex")}`;
+  await server.admin.query(CREATE_ACCOUNT, { input: { username, password: "password-123", role: "PARTNER", organizationId } });
+  return server.login(username, "password-123");
+}
