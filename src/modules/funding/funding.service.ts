@@ -1,0 +1,221 @@
+import { allianceScopeWhere, inScope, type Viewer } from "../../auth";
+import { isId, requireId } from "../../common/ids";
+import { runMutation, type Tx } from "../../common/mutation";
+import { Decimal, todayInChina } from "../../common/scalars";
+import type { App } from "../../context";
+import { AppError, ErrorCode, badInput, conflict, forbidden, notFound } from "../../errors";
+import { Prisma, type Funding, type WelfareLotteryGrant } from "../../generated/prisma/client";
+import { ProjectService } from "../project";
+import type { AddFundingInput, AllocateGrantInput, CreateGrantInput } from "./funding.inputs";
+
+const fundingOrder = [{ receivedOn: "asc" }, { createdAt: "asc" }, { id: "asc" }] as const satisfies Prisma.FundingOrderByWithRelationInput[];
+
+function requirePositive(amount: Decimal, field: string): void {
+  if (amount.lte(0)) throw badInput(field, "must be greater than 0");
+}
+
+function requireNotFuture(date: Date, field: string): void {
+  if (date > todayInChina()) throw badInput(field, "cannot be in the future");
+}
+
+function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string | null): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    if (key === null) continue;
+    const list = groups.get(key) ?? [];
+    list.push(row);
+    groups.set(key, list);
+  }
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+/** Fundings of projects and the welfare-lottery grants they are allocated from. */
+export class FundingService {
+  constructor(private readonly app: App) {}
+
+  private get prisma() {
+    return this.app.prisma;
+  }
+
+  /** The fundings of each project, oldest first, in key order. */
+  async fundingsOf(projectIds: readonly string[]): Promise<Funding[][]> {
+    const valid = projectIds.filter(isId);
+    const rows = valid.length ? await this.prisma.funding.findMany({ where: { projectId: { in: valid } }, orderBy: [...fundingOrder] }) : [];
+    return groupBy(projectIds, rows, (row) => row.projectId);
+  }
+
+  /** The sum of each project's fundings (0 when it has none), computed in SQL, in key order. */
+  async totalsOf(projectIds: readonly string[]): Promise<Decimal[]> {
+    const valid = projectIds.filter(isId);
+    const rows = valid.length
+      ? await this.prisma.$queryRaw<{ project_id: string; total: string }[]>`
+          SELECT project_id::text AS project_id, sum(amount)::text AS total
+            FROM funding WHERE project_id = ANY(${valid}::uuid[])
+           GROUP BY project_id`
+      : [];
+    const totals = new Map(rows.map((row) => [row.project_id, new Decimal(row.total)]));
+    return projectIds.map((id) => totals.get(id) ?? new Decimal(0));
+  }
+
+  /** The fundings allocated from each grant, oldest first, in key order. */
+  async allocationsOf(grantIds: readonly string[]): Promise<Funding[][]> {
+    const valid = grantIds.filter(isId);
+    const rows = valid.length ? await this.prisma.funding.findMany({ where: { grantId: { in: valid } }, orderBy: [...fundingOrder] }) : [];
+    return groupBy(grantIds, rows, (row) => row.grantId);
+  }
+
+  /** Grants by id, in key order, null for misses; no scope check. */
+  async grantsByIds(ids: readonly string[]): Promise<(WelfareLotteryGrant | null)[]> {
+    const valid = ids.filter(isId);
+    const rows = valid.length ? await this.prisma.welfareLotteryGrant.findMany({ where: { id: { in: valid } } }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** One grant: null when there is none; FORBIDDEN for PARTNER and outside a coordinator's subtree. */
+  async findGrant(viewer: Viewer | null, id: string): Promise<WelfareLotteryGrant | null> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners do not see grants");
+    if (!isId(id)) return null;
+    const row = await this.prisma.welfareLotteryGrant.findUnique({ where: { id }, include: { alliance: { select: { path: true } } } });
+    if (!row) return null;
+    const { alliance, ...grant } = row;
+    if (!inScope(scope, alliance.path)) throw forbidden("This grant is outside your subtree");
+    return grant;
+  }
+
+  /**
+   * Grants awarded to alliances in the viewer's subtree (FORBIDDEN for PARTNER), newest year
+   * first; `allianceId` keeps that alliance's subtree, `year` one year.
+   */
+  async listGrants(viewer: Viewer | null, year: number | null | undefined, allianceId: string | null | undefined): Promise<WelfareLotteryGrant[]> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners do not see grants");
+    const and: Prisma.WelfareLotteryGrantWhereInput[] = [{ alliance: allianceScopeWhere(scope) }];
+    if (year !== null && year !== undefined) and.push({ year });
+    if (allianceId) {
+      const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
+      and.push({ alliance: { path: { startsWith: alliance.path } } });
+    }
+    return this.prisma.welfareLotteryGrant.findMany({ where: { AND: and }, orderBy: [{ year: "desc" }, { code: "asc" }] });
+  }
+
+  /**
+   * Records money a project received from a source other than a welfare-lottery grant (ADMIN,
+   * COORDINATOR of the project's subtree). WELFARE_LOTTERY is refused: that money goes through
+   * allocateGrant so that a grant's `allocated` always matches its fundings.
+   */
+  async addFunding(viewer: Viewer | null, input: AddFundingInput): Promise<Funding> {
+    const { project } = await this.app.get(ProjectService).requireManageable(viewer, input.projectId);
+    if (input.source === "WELFARE_LOTTERY") {
+      throw badInput("source", "welfare-lottery money comes from a grant: use allocateGrant");
+    }
+    requirePositive(input.amount, "amount");
+    requireNotFuture(input.receivedOn, "receivedOn");
+    return runMutation(
+      this.app,
+      viewer,
+      {
+        operation: "addFunding",
+        input,
+        idempotencyKey: input.idempotencyKey,
+        findExisting: (tx, id) => tx.funding.findUnique({ where: { id } }),
+      },
+      async (tx) => {
+        await this.requireNotCancelled(tx, project.id);
+        return tx.funding.create({
+          data: {
+            projectId: project.id,
+            source: input.source,
+            amount: input.amount,
+            receivedOn: input.receivedOn,
+            note: input.note ?? null,
+          },
+        });
+      },
+    );
+  }
+
+  /** Creates a welfare-lottery grant awarded to an alliance (ADMIN only); codes are unique. */
+  async createGrant(viewer: Viewer | null, input: CreateGrantInput): Promise<WelfareLotteryGrant> {
+    await this.app.deps.scopes.of(viewer);
+    if (viewer?.role !== "ADMIN") throw forbidden("Only ADMIN creates grants");
+    const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(input.allianceId, "allianceId"));
+    requirePositive(input.amount, "amount");
+    const code = input.code.trim();
+    if (!code) throw badInput("code", "must not be blank");
+    if (await this.prisma.welfareLotteryGrant.findUnique({ where: { code }, select: { id: true } })) {
+      throw conflict(`code: a grant numbered ${code} exists already`, { field: "code" });
+    }
+    return runMutation(this.app, viewer, { operation: "createGrant", input }, (tx) =>
+      tx.welfareLotteryGrant.create({
+        data: { code, level: input.level, year: input.year, allianceId: alliance.id, amount: input.amount },
+      }),
+    );
+  }
+
+  /**
+   * Gives part of a grant to a project in the grant's alliance subtree as a WELFARE_LOTTERY
+   * funding (ADMIN, COORDINATOR whose subtree holds the grant's alliance and the project).
+   * The grant's `allocated` grows by a conditional UPDATE in the same transaction as the
+   * funding's INSERT: concurrent allocations on any number of instances never pass the
+   * grant's amount, and one that does not fit fails with GRANT_EXHAUSTED, writing nothing.
+   */
+  async allocateGrant(viewer: Viewer | null, input: AllocateGrantInput): Promise<Funding> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Only coordinators allocate grants");
+    requirePositive(input.amount, "amount");
+    requireNotFuture(input.receivedOn, "receivedOn");
+    const grantRow = await this.prisma.welfareLotteryGrant.findUnique({
+      where: { id: requireId(input.grantId, "grantId") },
+      include: { alliance: { select: { path: true } } },
+    });
+    if (!grantRow) throw notFound("Grant");
+    if (!inScope(scope, grantRow.alliance.path)) throw forbidden("This grant is outside your subtree");
+    const { project, alliancePath } = await this.app.get(ProjectService).requireManageable(viewer, input.projectId);
+    if (!alliancePath.startsWith(grantRow.alliance.path)) {
+      throw badInput("projectId", "the project is not in the grant's alliance or below it");
+    }
+    return runMutation(
+      this.app,
+      viewer,
+      {
+        operation: "allocateGrant",
+        input,
+        idempotencyKey: input.idempotencyKey,
+        findExisting: (tx, id) => tx.funding.findUnique({ where: { id } }),
+      },
+      async (tx) => {
+        await this.requireNotCancelled(tx, project.id);
+        const claimed = await tx.$queryRaw<{ id: string }[]>`
+          UPDATE welfare_lottery_grant SET allocated = allocated + ${input.amount.toFixed(2)}::numeric
+           WHERE id = ${grantRow.id}::uuid AND allocated + ${input.amount.toFixed(2)}::numeric <= amount
+          RETURNING id::text AS id`;
+        if (claimed.length === 0) {
+          const [left] = await tx.$queryRaw<{ remaining: string }[]>`
+            SELECT (amount - allocated)::text AS remaining FROM welfare_lottery_grant WHERE id = ${grantRow.id}::uuid`;
+          const remaining = new Decimal(left?.remaining ?? "0").toFixed(2);
+          throw new AppError(ErrorCode.GRANT_EXHAUSTED, `amount: only ${remaining} yuan of grant ${grantRow.code} remain unallocated`, {
+            field: "amount",
+            remaining,
+          });
+        }
+        return tx.funding.create({
+          data: {
+            projectId: project.id,
+            source: "WELFARE_LOTTERY",
+            amount: input.amount,
+            receivedOn: input.receivedOn,
+            grantId: grantRow.id,
+          },
+        });
+      },
+    );
+  }
+
+  private async requireNotCancelled(tx: Tx, projectId: string): Promise<void> {
+    const current = await tx.serviceProject.findUniqueOrThrow({ where: { id: projectId }, select: { status: true } });
+    if (current.status === "CANCELLED") throw conflict("projectId: the project is CANCELLED and takes no more funding", { field: "projectId" });
+  }
+}

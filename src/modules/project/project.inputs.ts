@@ -1,0 +1,60 @@
+import { ArrayMaxSize, IsOptional, Length } from "class-validator";
+import { Field, ID, InputType } from "type-graphql";
+import { ProjectStatus, ServiceCategory } from "../../common/enums";
+import { DateScalar, MoneyScalar, type Decimal } from "../../common/scalars";
+
+@InputType({ description: "Which projects to list." })
+export class ServiceProjectFilter {
+  @Field(() => [ProjectStatus], { nullable: true, description: "Any of these statuses." })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  status?: ProjectStatus[] | null;
+
+  @Field(() => [ServiceCategory], { nullable: true, description: "Any of these categories." })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  category?: ServiceCategory[] | null;
+
+  @Field(() => DateScalar, { nullable: true, description: "With activeTo: started on or before `activeTo` and not ended before `activeFrom`." })
+  @IsOptional()
+  activeFrom?: Date | null;
+
+  @Field(() => DateScalar, { nullable: true, description: "Started on or before this date." })
+  @IsOptional()
+  activeTo?: Date | null;
+}
+
+@InputType({ description: "A new service project, PLANNED until its status is set." })
+export class CreateServiceProjectInput {
+  @Field({ description: "1 to 200 characters." })
+  @Length(1, 200)
+  name: string;
+
+  @Field(() => ID, { description: "The alliance that runs it (in your subtree)." })
+  allianceId: string;
+
+  @Field(() => ServiceCategory)
+  category: ServiceCategory;
+
+  @Field(() => ID, { description: "A member of the alliance or of one of its ancestors." })
+  leadOrganizationId: string;
+
+  @Field(() => [ID], { nullable: true, description: "Members of the alliance or of its ancestors; at most 50." })
+  @IsOptional()
+  @ArrayMaxSize(50)
+  partnerIds?: string[] | null;
+
+  @Field(() => DateScalar)
+  startDate: Date;
+
+  @Field(() => DateScalar, { nullable: true, description: "On or after startDate." })
+  @IsOptional()
+  endDate?: Date | null;
+
+  @Field(() => MoneyScalar, { description: "Greater than 0, at most two decimals." })
+  budget: Decimal;
+
+  @Field(() => String, { nullable: true, description: "A retry with the same key returns the first project." })
+  @IsOptional()
+  idempotencyKey?: string | null;
+}

@@ -1,0 +1,310 @@
+import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
+import type { ProjectStatus } from "../../common/enums";
+import { isId, requireId } from "../../common/ids";
+import { runMutation } from "../../common/mutation";
+import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
+import { isoDate } from "../../common/scalars";
+import type { App } from "../../context";
+import { badInput, conflict, forbidden, notFound } from "../../errors";
+import { Prisma, type ServiceProject } from "../../generated/prisma/client";
+import type { CreateServiceProjectInput, ServiceProjectFilter } from "./project.inputs";
+
+/** The status changes setProjectStatus allows, by current status. */
+const TRANSITIONS: Record<ProjectStatus, readonly ProjectStatus[]> = {
+  PLANNED: ["ACTIVE", "CANCELLED"],
+  ACTIVE: ["COMPLETED", "CANCELLED"],
+  COMPLETED: [],
+  CANCELLED: [],
+};
+
+const newestFirst = { fields: ["startDate", "id"] as ("startDate" | "id")[], direction: "desc" as const };
+const newestFirstSql = [
+  { sql: "p.start_date", type: "date" as const },
+  { sql: "p.id", type: "uuid" as const },
+];
+
+/** A project with the path of its alliance, for scope checks. */
+export interface ProjectWithPath {
+  project: ServiceProject;
+  alliancePath: string;
+}
+
+/** Service projects: who may see and run them, their partners, their status. */
+export class ProjectService {
+  constructor(private readonly app: App) {}
+
+  private get prisma() {
+    return this.app.prisma;
+  }
+
+  /**
+   * Prisma `where` for the projects a viewer may read: all (ADMIN), those of alliances in the
+   * subtree (COORDINATOR), those the organization leads or partners in (PARTNER).
+   */
+  visibleWhere(viewer: Viewer | null, scope: Scope): Prisma.ServiceProjectWhereInput {
+    if (scope.all) return {};
+    if (viewer?.role === "PARTNER") {
+      const organizationId = scope.organizationId;
+      if (!organizationId) return { id: { in: [] } };
+      return { OR: [{ leadOrganizationId: organizationId }, { partners: { some: { organizationId } } }] };
+    }
+    return { alliance: allianceScopeWhere(scope) };
+  }
+
+  /** The SQL twin of visibleWhere, over `service_project p` joined to `alliance a`. */
+  visibleSql(viewer: Viewer | null, scope: Scope): Prisma.Sql {
+    if (scope.all) return Prisma.sql`TRUE`;
+    if (viewer?.role === "PARTNER") {
+      const organizationId = scope.organizationId;
+      if (!organizationId) return Prisma.sql`FALSE`;
+      return Prisma.sql`(p.lead_organization_id = ${organizationId}::uuid OR EXISTS (
+        SELECT 1 FROM project_partner vpp WHERE vpp.project_id = p.id AND vpp.organization_id = ${organizationId}::uuid))`;
+    }
+    return allianceScopeSql(scope, "a.path");
+  }
+
+  /** Projects by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
+  async findByIds(ids: readonly string[]): Promise<(ServiceProject | null)[]> {
+    const valid = ids.filter(isId);
+    const rows = valid.length ? await this.prisma.serviceProject.findMany({ where: { id: { in: valid } } }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** The project with its alliance's path, or null when there is none. */
+  async withPath(id: string): Promise<ProjectWithPath | null> {
+    if (!isId(id)) return null;
+    const row = await this.prisma.serviceProject.findUnique({
+      where: { id },
+      include: { alliance: { select: { path: true } } },
+    });
+    if (!row) return null;
+    const { alliance, ...project } = row;
+    return { project, alliancePath: alliance.path };
+  }
+
+  /** True when the organization leads the project or is one of its partners. */
+  async involves(projectId: string, organizationId: string | null): Promise<boolean> {
+    if (!organizationId) return false;
+    const count = await this.prisma.serviceProject.count({
+      where: {
+        id: projectId,
+        OR: [{ leadOrganizationId: organizationId }, { partners: { some: { organizationId } } }],
+      },
+    });
+    return count > 0;
+  }
+
+  /** True when the viewer may read the project. */
+  async canRead(viewer: Viewer | null, target: ProjectWithPath): Promise<boolean> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (scope.all) return true;
+    if (viewer?.role === "PARTNER") return this.involves(target.project.id, scope.organizationId);
+    return inScope(scope, target.alliancePath);
+  }
+
+  /** One project: null when there is none, FORBIDDEN when the viewer may not read it. */
+  async findOne(viewer: Viewer | null, id: string): Promise<ServiceProject | null> {
+    await this.app.deps.scopes.of(viewer);
+    const target = await this.withPath(id);
+    if (!target) return null;
+    if (!(await this.canRead(viewer, target))) throw forbidden("This project is outside your scope");
+    return target.project;
+  }
+
+  /**
+   * The project the viewer may manage (its fundings, status, grant allocations): ADMIN, or a
+   * COORDINATOR whose subtree holds it. NOT_FOUND when there is none; FORBIDDEN otherwise.
+   */
+  async requireManageable(viewer: Viewer | null, id: string): Promise<ProjectWithPath> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Only coordinators manage projects");
+    const target = await this.withPath(requireId(id, "projectId"));
+    if (!target) throw notFound("Project");
+    if (!inScope(scope, target.alliancePath)) throw forbidden("This project is outside your subtree");
+    return target;
+  }
+
+  /** Projects the viewer may read, newest start first; `allianceId` keeps that alliance's subtree. */
+  async list(
+    viewer: Viewer | null,
+    allianceId: string | null | undefined,
+    filter: ServiceProjectFilter | null | undefined,
+    page: PageArgs,
+  ): Promise<Connection<ServiceProject>> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const and: Prisma.ServiceProjectWhereInput[] = [this.visibleWhere(viewer, scope), ...this.filterWhere(filter)];
+    if (allianceId) {
+      const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
+      and.push({ alliance: { path: { startsWith: alliance.path } } });
+    }
+    return paginate(this.prisma.serviceProject, { AND: and }, newestFirst, page);
+  }
+
+  /** Pages of the projects in each alliance's subtree (visible to the viewer), in one statement. */
+  async alliancePages(
+    viewer: Viewer | null,
+    allianceIds: readonly string[],
+    filter: ServiceProjectFilter | null | undefined,
+    page: PageArgs,
+  ): Promise<PartitionPage[]> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const conditions = [this.visibleSql(viewer, scope), ...this.filterSql(filter)];
+    return partitionedPages(this.prisma, allianceIds, {
+      from: Prisma.sql`FROM alliance root
+        JOIN alliance a ON a.path LIKE root.path || '%'
+        JOIN service_project p ON p.alliance_id = a.id
+        WHERE root.id = ANY(${[...allianceIds]}::uuid[]) AND ${Prisma.join(conditions, " AND ")}`,
+      partitionBy: "root.id",
+      keys: newestFirstSql,
+      direction: "desc",
+      args: page,
+    });
+  }
+
+  /** Pages of the projects each organization leads or partners in (visible to the viewer), in one statement. */
+  async organizationPages(viewer: Viewer | null, organizationIds: readonly string[], page: PageArgs): Promise<PartitionPage[]> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const ids = [...organizationIds];
+    return partitionedPages(this.prisma, organizationIds, {
+      from: Prisma.sql`FROM (
+          SELECT lp.id AS project_id, lp.lead_organization_id AS organization_id
+            FROM service_project lp WHERE lp.lead_organization_id = ANY(${ids}::uuid[])
+          UNION
+          SELECT pp.project_id, pp.organization_id
+            FROM project_partner pp WHERE pp.organization_id = ANY(${ids}::uuid[])
+        ) involved
+        JOIN service_project p ON p.id = involved.project_id
+        JOIN alliance a ON a.id = p.alliance_id
+        WHERE ${this.visibleSql(viewer, scope)}`,
+      partitionBy: "involved.organization_id",
+      keys: newestFirstSql,
+      direction: "desc",
+      args: page,
+    });
+  }
+
+  /** The partner organization ids of each project, in key order. */
+  async partnerIdsOf(projectIds: readonly string[]): Promise<string[][]> {
+    const valid = projectIds.filter(isId);
+    const rows = valid.length
+      ? await this.prisma.projectPartner.findMany({
+          where: { projectId: { in: valid } },
+          orderBy: [{ projectId: "asc" }, { organizationId: "asc" }],
+        })
+      : [];
+    const byProject = new Map<string, string[]>();
+    for (const row of rows) {
+      const list = byProject.get(row.projectId) ?? [];
+      list.push(row.organizationId);
+      byProject.set(row.projectId, list);
+    }
+    return projectIds.map((id) => byProject.get(id) ?? []);
+  }
+
+  /**
+   * Creates a PLANNED project in an alliance of the viewer's subtree (ADMIN, COORDINATOR). The
+   * lead and the partners must be members of the alliance or of one of its ancestors; the lead
+   * is dropped from the partners if named there too.
+   */
+  async create(viewer: Viewer | null, input: CreateServiceProjectInput): Promise<ServiceProject> {
+    await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Only coordinators create projects");
+    const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(input.allianceId, "allianceId"));
+    if (input.budget.lte(0)) throw badInput("budget", "must be greater than 0");
+    if (input.endDate && input.endDate < input.startDate) throw badInput("endDate", "must be on or after startDate");
+    const leadId = requireId(input.leadOrganizationId, "leadOrganizationId");
+    const partnerIds = [...new Set((input.partnerIds ?? []).map((id) => requireId(id, "partnerIds")))].filter((id) => id !== leadId);
+
+    const lineage = alliance.path.split("/").filter(Boolean);
+    const organizations = await this.prisma.organization.findMany({
+      where: { id: { in: [leadId, ...partnerIds] } },
+      select: { id: true, memberships: { where: { allianceId: { in: lineage } }, select: { allianceId: true } } },
+    });
+    const eligible = new Map(organizations.map((o) => [o.id, o.memberships.length > 0]));
+    if (!eligible.has(leadId)) throw badInput("leadOrganizationId", "no organization has this id");
+    if (!eligible.get(leadId)) {
+      throw badInput("leadOrganizationId", "must be a member of the project's alliance or of one of its ancestors");
+    }
+    const unknown = partnerIds.filter((id) => !eligible.has(id));
+    if (unknown.length) throw badInput("partnerIds", `no organization has the id ${unknown[0]}`, { ids: unknown });
+    const outsiders = partnerIds.filter((id) => !eligible.get(id));
+    if (outsiders.length) {
+      throw badInput("partnerIds", "every partner must be a member of the project's alliance or of one of its ancestors", {
+        ids: outsiders,
+      });
+    }
+
+    return runMutation(
+      this.app,
+      viewer,
+      {
+        operation: "createServiceProject",
+        input,
+        idempotencyKey: input.idempotencyKey,
+        findExisting: (tx, id) => tx.serviceProject.findUnique({ where: { id } }),
+      },
+      (tx) =>
+        tx.serviceProject.create({
+          data: {
+            name: input.name,
+            allianceId: alliance.id,
+            category: input.category,
+            leadOrganizationId: leadId,
+            startDate: input.startDate,
+            endDate: input.endDate ?? null,
+            budget: input.budget,
+            partners: { create: partnerIds.map((organizationId) => ({ organizationId })) },
+          },
+        }),
+    );
+  }
+
+  /**
+   * Moves a project along PLANNED → ACTIVE → COMPLETED, or to CANCELLED from PLANNED or ACTIVE
+   * (ADMIN, COORDINATOR of its subtree). Any other change, or a change that lost a race with
+   * another one, fails with CONFLICT.
+   */
+  async setStatus(viewer: Viewer | null, projectId: string, status: ProjectStatus): Promise<ServiceProject> {
+    const { project } = await this.requireManageable(viewer, projectId);
+    const from = project.status;
+    if (!TRANSITIONS[from].includes(status)) {
+      throw conflict(`status: a ${from} project cannot become ${status}`, { field: "status", from, to: status });
+    }
+    return runMutation(this.app, viewer, { operation: "setProjectStatus", input: { projectId, status } }, async (tx) => {
+      const updated = await tx.serviceProject.updateMany({ where: { id: project.id, status: from }, data: { status } });
+      if (updated.count === 0) {
+        throw conflict("status: the project's status changed meanwhile; read it again", { field: "status" });
+      }
+      return tx.serviceProject.findUniqueOrThrow({ where: { id: project.id } });
+    });
+  }
+
+  private filterWhere(filter: ServiceProjectFilter | null | undefined): Prisma.ServiceProjectWhereInput[] {
+    if (!filter) return [];
+    this.checkFilter(filter);
+    const and: Prisma.ServiceProjectWhereInput[] = [];
+    if (filter.status?.length) and.push({ status: { in: filter.status } });
+    if (filter.category?.length) and.push({ category: { in: filter.category } });
+    if (filter.activeTo) and.push({ startDate: { lte: filter.activeTo } });
+    if (filter.activeFrom) and.push({ OR: [{ endDate: null }, { endDate: { gte: filter.activeFrom } }] });
+    return and;
+  }
+
+  private filterSql(filter: ServiceProjectFilter | null | undefined): Prisma.Sql[] {
+    if (!filter) return [];
+    this.checkFilter(filter);
+    const and: Prisma.Sql[] = [];
+    if (filter.status?.length) and.push(Prisma.sql`p.status::text = ANY(${filter.status}::text[])`);
+    if (filter.category?.length) and.push(Prisma.sql`p.category::text = ANY(${filter.category}::text[])`);
+    if (filter.activeTo) and.push(Prisma.sql`p.start_date <= ${isoDate(filter.activeTo)}::date`);
+    if (filter.activeFrom) and.push(Prisma.sql`(p.end_date IS NULL OR p.end_date >= ${isoDate(filter.activeFrom)}::date)`);
+    return and;
+  }
+
+  private checkFilter(filter: ServiceProjectFilter): void {
+    if (filter.activeFrom && filter.activeTo && filter.activeTo < filter.activeFrom) {
+      throw badInput("filter.activeTo", "must be on or after activeFrom");
+    }
+  }
+}
