@@ -1,0 +1,6 @@
+export { Household, HouseholdConnection, HouseholdMember } from "./household.types";
+export { HouseholdService, quarterOf, type HouseholdInScope } from "./household.service";
+export { householdById, householdMembers, householdPiiAccess } from "./household.loaders";
+export { HouseholdMemberResolver, HouseholdResolver } from "./household.resolver";
+export { maskIdNumber, maskName } from "./masking";
+export { ageBandOf } from "./age-band";

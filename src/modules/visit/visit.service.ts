@@ -1,0 +1,140 @@
+import type { Viewer } from "../../auth";
+import type { ServiceCategory } from "../../common/enums";
+import { isId, requireId } from "../../common/ids";
+import { runMutation } from "../../common/mutation";
+import { partitionedPages, type PageArgs, type PartitionPage } from "../../common/pagination";
+import { isoDate, todayInChina } from "../../common/scalars";
+import type { App } from "../../context";
+import { badInput, forbidden } from "../../errors";
+import { Prisma, type Visit } from "../../generated/prisma/client";
+import { HouseholdService } from "../household";
+import { OrganizationService } from "../organization";
+import { ServiceRequestService } from "../service-request";
+import type { RecordVisitInput } from "./visit.inputs";
+
+/** The earliest day a visit may be recorded for. */
+const EARLIEST_VISIT = new Date(Date.UTC(2000, 0, 1));
+
+/** Chinese labels of the service categories, for the titles of needs found on visits. */
+const CATEGORY_LABEL: Record<ServiceCategory, string> = {
+  PRECISION_ASSISTANCE: "精准帮扶",
+  PSYCHOLOGICAL_SUPPORT: "心理赋能",
+  SKILLS_TRAINING: "技能培训",
+  COMMUNITY_INTEGRATION: "社区融入",
+  EMPLOYMENT: "就业帮扶",
+  MINOR_CARE: "未成年人关爱",
+  ELDERLY_CARE: "养老关爱",
+  MEDICAL_SUPPORT: "医疗救助",
+  OTHER: "其他",
+};
+
+/** 探访关爱 visits: recording them (with the needs they find) and reading them per household. */
+export class VisitService {
+  constructor(private readonly app: App) {}
+
+  private get prisma() {
+    return this.app.prisma;
+  }
+
+  /** Visits by id, in key order, null for misses; no scope check. */
+  async findByIds(ids: readonly string[]): Promise<(Visit | null)[]> {
+    const valid = ids.filter(isId);
+    const rows = valid.length ? await this.prisma.visit.findMany({ where: { id: { in: valid } } }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Pages of visits, newest first, for many households in one statement. */
+  pagesOf(householdIds: readonly string[], page: PageArgs): Promise<PartitionPage[]> {
+    return partitionedPages(this.prisma, householdIds, {
+      from: Prisma.sql`FROM visit v WHERE v.household_id = ANY(${householdIds.filter(isId)}::uuid[])`,
+      partitionBy: "v.household_id",
+      keys: [
+        { sql: "v.visited_on", type: "date" },
+        { sql: "v.id", type: "uuid" },
+      ],
+      direction: "desc",
+      args: page,
+    });
+  }
+
+  /** The day of each household's latest visit (null when never visited), in key order, in one statement. */
+  async lastVisitOn(householdIds: readonly string[]): Promise<(Date | null)[]> {
+    const valid = householdIds.filter(isId);
+    const rows = valid.length
+      ? await this.prisma.$queryRaw<{ id: string; last: string }[]>`
+          SELECT household_id::text AS id, max(visited_on)::text AS last
+            FROM visit WHERE household_id = ANY(${valid}::uuid[]) GROUP BY household_id`
+      : [];
+    const byHousehold = new Map(rows.map((row) => [row.id, new Date(`${row.last}T00:00:00Z`)]));
+    return householdIds.map((id) => byHousehold.get(id) ?? null);
+  }
+
+  /**
+   * Records a visit to a household in the viewer's scope. Each need found becomes an OPEN
+   * service request of the household's alliance in the same transaction (its CREATED event is
+   * published after commit). A PARTNER records for its own organization only. A retry with the
+   * same idempotency key returns the first visit and writes nothing.
+   */
+  async record(viewer: Viewer | null, input: RecordVisitInput): Promise<Visit> {
+    const today = todayInChina();
+    if (input.visitedOn.getTime() > today.getTime()) {
+      throw badInput("visitedOn", `must not be in the future (today is ${isoDate(today)}, China time)`);
+    }
+    if (input.visitedOn.getTime() < EARLIEST_VISIT.getTime()) throw badInput("visitedOn", "must not be before 2000-01-01");
+    const { household, alliancePath } = await this.app.get(HouseholdService).requireInScope(viewer, input.householdId);
+    const organizationId = await this.visitingOrganization(viewer, input.organizationId);
+    const needs = [...new Set(input.needs ?? [])];
+
+    return runMutation(
+      this.app,
+      viewer,
+      {
+        operation: "recordVisit",
+        input,
+        idempotencyKey: input.idempotencyKey,
+        findExisting: (tx, id) => tx.visit.findUnique({ where: { id } }),
+      },
+      async (tx, emit) => {
+        const visit = await tx.visit.create({
+          data: {
+            householdId: household.id,
+            visitedOn: input.visitedOn,
+            organizationId,
+            happinessListDelivered: input.happinessListDelivered,
+            note: input.note ?? null,
+          },
+        });
+        const requests = this.app.get(ServiceRequestService);
+        for (const category of needs) {
+          await requests.createInTransaction(tx, emit, {
+            allianceId: household.allianceId,
+            alliancePath,
+            householdId: household.id,
+            visitId: visit.id,
+            category,
+            urgency: "NORMAL",
+            title: `探访发现需求：${CATEGORY_LABEL[category]}`,
+            description: null,
+          });
+        }
+        return visit;
+      },
+    );
+  }
+
+  /** The organization a visit is recorded for: a PARTNER's own; for others one they may see, or none. */
+  private async visitingOrganization(viewer: Viewer | null, requested: string | null | undefined): Promise<string | null> {
+    if (viewer?.role === "PARTNER") {
+      if (!viewer.organizationId) throw forbidden("Your account has no organization");
+      if (requested && requireId(requested, "organizationId") !== viewer.organizationId.toLowerCase()) {
+        throw forbidden("A partner records visits for its own organization only");
+      }
+      return viewer.organizationId;
+    }
+    if (!requested) return null;
+    const organization = await this.app.get(OrganizationService).findOne(viewer, requireId(requested, "organizationId"));
+    if (!organization) throw badInput("organizationId", "no organization has this id");
+    return organization.id;
+  }
+}

@@ -1,0 +1,23 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { ConnectionType } from "../../common/pagination";
+import { DateScalar } from "../../common/scalars";
+
+@ObjectType({ description: "探访关爱 record." })
+export class Visit {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => DateScalar, { description: "The day of the visit (China time), not in the future." })
+  visitedOn: Date;
+
+  @Field({ description: "幸福清单 delivered on this visit." })
+  happinessListDelivered: boolean;
+
+  @Field(() => String, { nullable: true })
+  note: string | null;
+
+  householdId: string;
+  organizationId: string | null;
+}
+
+export const VisitConnection = ConnectionType(Visit, "Visit");
