@@ -1,0 +1,96 @@
+import { Field, Float, Int, ObjectType } from "type-graphql";
+import { AllianceLevel, FundingSource } from "../../common/enums";
+import { DateScalar, MoneyScalar, type Decimal } from "../../common/scalars";
+
+@ObjectType({ description: "Persons, not households." })
+export class PopulationByCategory {
+  @Field(() => Int, { description: "低收入群体: dibao + dibaoMarginal + extremePoverty (otherMonitored is not in it)." })
+  total: number;
+
+  @Field(() => Int, { description: "Persons in 低保 households." })
+  dibao: number;
+
+  @Field(() => Int, { description: "Persons in 低保边缘 households." })
+  dibaoMarginal: number;
+
+  @Field(() => Int, { description: "Persons in 特困供养 households." })
+  extremePoverty: number;
+
+  @Field(() => Int, { description: "Persons in other monitored households (动态监测), outside the low-income total." })
+  otherMonitored: number;
+}
+
+@ObjectType({ description: "Fundings received in the period from one source." })
+export class FundingBySource {
+  @Field(() => FundingSource)
+  source: FundingSource;
+
+  @Field(() => MoneyScalar, { description: "Sum of the source's fundings received in the period (0.00 when none)." })
+  amount: Decimal;
+}
+
+@ObjectType({ description: "Alliances of one level in the subtree." })
+export class AllianceCountByLevel {
+  @Field(() => AllianceLevel)
+  level: AllianceLevel;
+
+  @Field(() => Int, { description: "Alliances of this level in the subtree." })
+  total: number;
+
+  @Field(() => Int, { description: "Of those, the ones whose status is STANDARD (规范运行)." })
+  standard: number;
+}
+
+@ObjectType({ description: "Figures for an alliance and everything below it, over the period [from, to] inclusive." })
+export class AllianceStats {
+  @Field(() => DateScalar, { description: "First day of the period." })
+  from: Date;
+
+  @Field(() => DateScalar, { description: "Last day of the period (inclusive)." })
+  to: Date;
+
+  @Field(() => PopulationByCategory, {
+    description: "Low-income persons registered in the subtree (a snapshot, not limited by the period).",
+  })
+  lowIncomePopulation: PopulationByCategory;
+
+  @Field(() => Int, { description: "Service projects active at any time in the period." })
+  projectCount: number;
+
+  @Field(() => MoneyScalar, { description: "Sum of fundings received in the period." })
+  fundingTotal: Decimal;
+
+  @Field(() => [FundingBySource], { description: "fundingTotal by source, every source in a fixed order." })
+  fundingBySource: FundingBySource[];
+
+  @Field(() => Int, {
+    description: "Distinct GOVERNMENT_DEPARTMENT organizations taking part in the subtree's projects active in the period.",
+  })
+  linkedDepartments: number;
+
+  @Field(() => Int, {
+    description: "Distinct SOCIAL_ORGANIZATION organizations taking part in the subtree's projects active in the period.",
+  })
+  participatingSocialOrganizations: number;
+
+  @Field(() => Int, { description: "户次: service records in the period." })
+  householdTimesServed: number;
+
+  @Field(() => Int, { description: "Distinct households with a service record in the period." })
+  householdsServed: number;
+
+  @Field(() => Int, { description: "户次: visits in the period." })
+  visitHouseholdTimes: number;
+
+  @Field(() => Int, { description: "Visits in the period on which the 幸福清单 was delivered." })
+  happinessListsDelivered: number;
+
+  @Field(() => [AllianceCountByLevel], { description: "Alliances in the subtree by level, from the node's own level down." })
+  alliancesByLevel: AllianceCountByLevel[];
+
+  @Field(() => Float, { description: "Share of alliances in the subtree whose status is STANDARD, 0..1." })
+  standardOperationRate: number;
+
+  @Field(() => Int, { description: "Service requests in the subtree that are OPEN now (not limited by the period)." })
+  openServiceRequests: number;
+}

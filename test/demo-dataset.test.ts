@@ -1,0 +1,269 @@
+import { createHash } from "node:crypto";
+import { DEMO_ACCOUNTS, DEMO_FIGURES, DEMO_SEED, generateDemoDataset, loadDemoDataset, type LoadDemoResult } from "../prisma/seed";
+import { isCreditCode, isResidentId } from "../src/common/validators";
+import { Prisma } from "../src/generated/prisma/client";
+import { startTestServer, stopAll } from "./helpers/server";
+
+/**
+ * The demo dataset, loaded into this file's fresh database the way start-up loads it, answers
+ * the bureau's published figures through the API, and is a well-formed city: valid codes and ID
+ * numbers, a consistent tree, every reference resolvable, the same rows for the same seed.
+ */
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let loaded: LoadDemoResult;
+
+const STATS = `query ($id: ID!, $from: Date!, $to: Date!) { stats(allianceId: $id, from: $from, to: $to) {
+  lowIncomePopulation { total dibao dibaoMarginal extremePoverty otherMonitored }
+  projectCount fundingTotal linkedDepartments participatingSocialOrganizations
+  householdTimesServed householdsServed visitHouseholdTimes happinessListsDelivered
+  alliancesByLevel { level total standard } standardOperationRate openServiceRequests } }`;
+const PERIOD = { from: DEMO_FIGURES.from, to: DEMO_FIGURES.to };
+const LOAD_TIMEOUT = 600_000;
+
+async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  return server.app.deps.db.withConnection((runner) => runner.query<T>(text, params));
+}
+
+async function idOf(name: string): Promise<string> {
+  const [row] = await sql<{ id: string }>("SELECT id FROM alliance WHERE name = $1 AND level IN ('CITY', 'COUNTY', 'TOWNSHIP')", [name]);
+  return row.id;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const started = Date.now();
+  loaded = await server.app.deps.db.withConnection((runner) => loadDemoDataset(runner));
+  const rows = Object.values(loaded.rows).reduce((sum, n) => sum + n, 0);
+  process.stdout.write(`demo dataset: ${rows} rows loaded into ${server.app.deps.db.kind} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}, LOAD_TIMEOUT);
+afterAll(() => stopAll(server));
+
+describe("the demo dataset answers the reference figures", () => {
+  test("stats(台州市, 2025-01-01, 2025-06-30) returns every value of the reference table", async () => {
+    const city = await idOf("台州市");
+    const { stats } = await server.admin.query(STATS, { id: city, ...PERIOD });
+    expect(stats).toMatchObject({
+      lowIncomePopulation: DEMO_FIGURES.lowIncomePopulation,
+      projectCount: DEMO_FIGURES.projectCount,
+      fundingTotal: DEMO_FIGURES.fundingTotal,
+      linkedDepartments: DEMO_FIGURES.linkedDepartments,
+      participatingSocialOrganizations: DEMO_FIGURES.participatingSocialOrganizations,
+      householdTimesServed: DEMO_FIGURES.householdTimesServed,
+      visitHouseholdTimes: DEMO_FIGURES.visitHouseholdTimes,
+      happinessListsDelivered: DEMO_FIGURES.happinessListsDelivered,
+      standardOperationRate: DEMO_FIGURES.standardOperationRate,
+    });
+    expect(stats.lowIncomePopulation).toEqual({ total: 72297, dibao: 57974, dibaoMarginal: 11723, extremePoverty: 2600, otherMonitored: 190000 });
+    expect(stats.fundingTotal).toBe("11124000.00");
+    expect(stats.openServiceRequests).toBeGreaterThan(0);
+  });
+
+  test("the welfare-lottery grants of 2024 and 2025 add up to 11,980,000.00", async () => {
+    let total = new Prisma.Decimal(0);
+    for (const year of [2024, 2025]) {
+      const { grants } = await server.admin.query(`query ($year: Int!) { grants(year: $year) { year amount allocated } }`, { year });
+      expect(grants.length).toBeGreaterThan(0);
+      for (const grant of grants) {
+        expect(grant.year).toBe(year);
+        expect(new Prisma.Decimal(grant.allocated).lte(grant.amount)).toBe(true);
+        total = total.plus(grant.amount);
+      }
+    }
+    expect(total.toFixed(2)).toBe(DEMO_FIGURES.grants2024And2025);
+  });
+
+  test.each(["温岭市", "太平街道"])("%s: the API's figures equal those computed independently in SQL", async (name) => {
+    const id = await idOf(name);
+    const [expected] = await sql<Record<string, number | string>>(
+      `WITH RECURSIVE sub(id) AS (
+         SELECT id FROM alliance WHERE id = $1
+         UNION ALL SELECT a.id FROM alliance a JOIN sub ON a.parent_id = sub.id),
+       homes AS (SELECT id, category, size FROM household WHERE alliance_id IN (SELECT id FROM sub)),
+       running AS (
+         SELECT id, lead_organization_id FROM service_project
+          WHERE alliance_id IN (SELECT id FROM sub) AND status <> 'CANCELLED'
+            AND NOT (start_date > $3::date OR COALESCE(end_date, 'infinity'::date) < $2::date))
+       SELECT
+         (SELECT COALESCE(sum(size), 0) FROM homes WHERE category = 'DIBAO')::int AS dibao,
+         (SELECT COALESCE(sum(size), 0) FROM homes WHERE category = 'DIBAO_MARGINAL')::int AS "dibaoMarginal",
+         (SELECT COALESCE(sum(size), 0) FROM homes WHERE category = 'EXTREME_POVERTY')::int AS "extremePoverty",
+         (SELECT COALESCE(sum(size), 0) FROM homes WHERE category = 'OTHER_MONITORED')::int AS "otherMonitored",
+         (SELECT count(*) FROM running)::int AS "projectCount",
+         (SELECT COALESCE(sum(amount), 0)::numeric(14, 2)::text FROM funding
+           WHERE received_on >= $2::date AND received_on <= $3::date
+             AND project_id IN (SELECT id FROM service_project WHERE alliance_id IN (SELECT id FROM sub))) AS "fundingTotal",
+         (SELECT count(*) FROM organization o WHERE o.kind = 'GOVERNMENT_DEPARTMENT' AND (
+            o.id IN (SELECT lead_organization_id FROM running)
+            OR o.id IN (SELECT organization_id FROM project_partner WHERE project_id IN (SELECT id FROM running))))::int AS "linkedDepartments",
+         (SELECT count(*) FROM organization o WHERE o.kind = 'SOCIAL_ORGANIZATION' AND (
+            o.id IN (SELECT lead_organization_id FROM running)
+            OR o.id IN (SELECT organization_id FROM project_partner WHERE project_id IN (SELECT id FROM running))))::int AS "participatingSocialOrganizations",
+         (SELECT count(*) FROM service_record WHERE served_on >= $2::date AND served_on <= $3::date
+             AND household_id IN (SELECT id FROM homes))::int AS "householdTimesServed",
+         (SELECT count(*) FROM homes h WHERE EXISTS (SELECT 1 FROM service_record r
+             WHERE r.household_id = h.id AND r.served_on >= $2::date AND r.served_on <= $3::date))::int AS "householdsServed",
+         (SELECT count(*) FROM visit WHERE visited_on >= $2::date AND visited_on <= $3::date
+             AND household_id IN (SELECT id FROM homes))::int AS "visitHouseholdTimes",
+         (SELECT count(*) FROM visit WHERE visited_on >= $2::date AND visited_on <= $3::date AND happiness_list_delivered
+             AND household_id IN (SELECT id FROM homes))::int AS "happinessListsDelivered",
+         (SELECT count(*) FROM service_request WHERE status = 'OPEN' AND alliance_id IN (SELECT id FROM sub))::int AS "openServiceRequests",
+         (SELECT count(*) FROM alliance WHERE id IN (SELECT id FROM sub))::int AS alliances,
+         (SELECT count(*) FROM alliance WHERE id IN (SELECT id FROM sub) AND operating_status = 'STANDARD')::int AS standard`,
+      [id, PERIOD.from, PERIOD.to],
+    );
+    const { stats } = await server.admin.query(STATS, { id, ...PERIOD });
+    expect(stats).toMatchObject({
+      lowIncomePopulation: {
+        total: Number(expected.dibao) + Number(expected.dibaoMarginal) + Number(expected.extremePoverty),
+        dibao: expected.dibao,
+        dibaoMarginal: expected.dibaoMarginal,
+        extremePoverty: expected.extremePoverty,
+        otherMonitored: expected.otherMonitored,
+      },
+      projectCount: expected.projectCount,
+      fundingTotal: expected.fundingTotal,
+      linkedDepartments: expected.linkedDepartments,
+      participatingSocialOrganizations: expected.participatingSocialOrganizations,
+      householdTimesServed: expected.householdTimesServed,
+      householdsServed: expected.householdsServed,
+      visitHouseholdTimes: expected.visitHouseholdTimes,
+      happinessListsDelivered: expected.happinessListsDelivered,
+      openServiceRequests: expected.openServiceRequests,
+      standardOperationRate: Number(expected.standard) / Number(expected.alliances),
+    });
+    expect(stats.alliancesByLevel.reduce((sum: number, level: { total: number }) => sum + level.total, 0)).toBe(expected.alliances);
+    for (const figure of ["projectCount", "linkedDepartments", "participatingSocialOrganizations", "householdTimesServed", "visitHouseholdTimes"]) {
+      expect(expected[figure]).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("the demo accounts", () => {
+  const account = (username: string) => DEMO_ACCOUNTS.find((a) => a.username === username)!;
+  const login = (username: string) => server.login(username, account(username).password);
+
+  test("the 温岭市 coordinator gets FORBIDDEN city-wide and its county's figures for 温岭市", async () => {
+    const coordinator = await login("wenling-coordinator");
+    const [city, wenling] = [await idOf("台州市"), await idOf("温岭市")];
+    await coordinator.expectError("FORBIDDEN", STATS, { id: city, ...PERIOD });
+    const own = await coordinator.query(STATS, { id: wenling, ...PERIOD });
+    expect(own).toEqual(await server.admin.query(STATS, { id: wenling, ...PERIOD }));
+    expect(own.stats.projectCount).toBeGreaterThan(0);
+  });
+
+  test("the ADMIN, the 太平街道 coordinator and the partner sign in, each with their own reach", async () => {
+    const admin = await login("demo-admin");
+    expect((await admin.query(STATS, { id: await idOf("台州市"), ...PERIOD })).stats.projectCount).toBe(DEMO_FIGURES.projectCount);
+    const taiping = await login("taiping-coordinator");
+    expect((await taiping.query(STATS, { id: await idOf("太平街道"), ...PERIOD })).stats.openServiceRequests).toBeGreaterThan(0);
+    await taiping.expectError("FORBIDDEN", STATS, { id: await idOf("温岭市"), ...PERIOD });
+    const partner = await login("wenling-partner");
+    const { me } = await partner.query(`{ me { role organization { name kind } } }`);
+    expect(me).toEqual({ role: "PARTNER", organization: { name: "温岭市阳光社会工作服务中心", kind: "SOCIAL_ORGANIZATION" } });
+  });
+});
+
+describe("the demo dataset is a well-formed city", () => {
+  test("the nine real counties with their codes; 温岭市 has 太平街道 and 石桥头镇; codes and paths follow the tree", async () => {
+    const counties = await sql<{ name: string; region_code: string }>("SELECT name, region_code FROM alliance WHERE level = 'COUNTY' ORDER BY region_code");
+    expect(counties.map((c) => `${c.name} ${c.region_code}`)).toEqual([
+      "椒江区 331002", "黄岩区 331003", "路桥区 331004", "三门县 331022", "天台县 331023", "仙居县 331024", "温岭市 331081", "临海市 331082", "玉环市 331083",
+    ]);
+    const wenlingTownships = await sql<{ name: string }>(
+      "SELECT t.name FROM alliance t JOIN alliance c ON c.id = t.parent_id WHERE c.name = '温岭市' AND t.name IN ('太平街道', '石桥头镇')",
+    );
+    expect(wenlingTownships.map((t) => t.name).sort()).toEqual(["太平街道", "石桥头镇"]);
+    const [broken] = await sql<{ codes: number; paths: number; roots: number }>(
+      `SELECT count(*) FILTER (WHERE length(a.region_code) <> CASE a.level WHEN 'CITY' THEN 6 WHEN 'COUNTY' THEN 6 WHEN 'TOWNSHIP' THEN 9 ELSE 12 END
+                                 OR (a.level = 'COUNTY' AND left(a.region_code, 4) <> left(p.region_code, 4))
+                                 OR (a.level IN ('TOWNSHIP', 'VILLAGE') AND left(a.region_code, length(p.region_code)) <> p.region_code))::int AS codes,
+              count(*) FILTER (WHERE a.path <> COALESCE(p.path, '/') || a.id || '/')::int AS paths,
+              count(*) FILTER (WHERE p.id IS NULL)::int AS roots
+         FROM alliance a LEFT JOIN alliance p ON p.id = a.parent_id`,
+    );
+    expect(broken).toEqual({ codes: 0, paths: 0, roots: 1 });
+  });
+
+  test("credit codes and ID numbers carry valid check characters; every household has its size in members", async () => {
+    const codes = await sql<{ credit_code: string }>("SELECT credit_code FROM organization WHERE credit_code IS NOT NULL");
+    expect(codes.length).toBeGreaterThan(400);
+    expect(codes.filter((c) => !isCreditCode(c.credit_code))).toEqual([]);
+    const kinds = await sql<{ kind: string }>("SELECT DISTINCT kind::text AS kind FROM organization ORDER BY 1");
+    expect(kinds).toHaveLength(7);
+    const ids = await sql<{ id_number: string }>("SELECT id_number FROM household");
+    expect(ids.filter((h) => !isResidentId(h.id_number))).toEqual([]);
+    const [sizes] = await sql<{ wrong: number }>(
+      `SELECT count(*)::int AS wrong FROM household h
+         LEFT JOIN (SELECT household_id, count(*) AS members FROM household_member GROUP BY household_id) m ON m.household_id = h.id
+        WHERE m.members IS DISTINCT FROM h.size`,
+    );
+    expect(sizes.wrong).toBe(0);
+  });
+
+  test("every reference resolves (the loader skips foreign-key triggers where it may), grants' allocated matches their fundings", async () => {
+    const references: [string, string, string][] = [
+      ["alliance", "parent_id", "alliance"],
+      ["alliance_membership", "organization_id", "organization"],
+      ["alliance_membership", "alliance_id", "alliance"],
+      ["account", "alliance_id", "alliance"],
+      ["account", "organization_id", "organization"],
+      ["service_project", "alliance_id", "alliance"],
+      ["service_project", "lead_organization_id", "organization"],
+      ["project_partner", "project_id", "service_project"],
+      ["project_partner", "organization_id", "organization"],
+      ["funding", "project_id", "service_project"],
+      ["funding", "grant_id", "welfare_lottery_grant"],
+      ["welfare_lottery_grant", "alliance_id", "alliance"],
+      ["household", "alliance_id", "alliance"],
+      ["household_member", "household_id", "household"],
+      ["visit", "household_id", "household"],
+      ["visit", "organization_id", "organization"],
+      ["service_record", "project_id", "service_project"],
+      ["service_record", "household_id", "household"],
+      ["service_record", "organization_id", "organization"],
+      ["service_record", "service_request_id", "service_request"],
+      ["service_request", "alliance_id", "alliance"],
+      ["service_request", "household_id", "household"],
+      ["service_request", "visit_id", "visit"],
+      ["service_request", "claimed_by_id", "organization"],
+    ];
+    const dangling = await sql<{ reference: string; missing: number }>(
+      references
+        .map(([table, column, target]) =>
+          `SELECT '${table}.${column}' AS reference, count(*)::int AS missing FROM "${table}" t
+            WHERE t.${column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "${target}" x WHERE x.id = t.${column})`,
+        )
+        .join(" UNION ALL "),
+    );
+    expect(dangling.filter((d) => d.missing > 0)).toEqual([]);
+    const [grants] = await sql<{ mismatched: number; outside: number; not_lottery: number }>(
+      `SELECT
+         (SELECT count(*) FROM welfare_lottery_grant g
+           WHERE g.allocated <> (SELECT COALESCE(sum(amount), 0) FROM funding f WHERE f.grant_id = g.id))::int AS mismatched,
+         (SELECT count(*) FROM funding f JOIN welfare_lottery_grant g ON g.id = f.grant_id
+            JOIN service_project p ON p.id = f.project_id JOIN alliance pa ON pa.id = p.alliance_id
+            JOIN alliance ga ON ga.id = g.alliance_id
+           WHERE pa.path NOT LIKE ga.path || '%')::int AS outside,
+         (SELECT count(*) FROM funding WHERE (grant_id IS NULL) = (source = 'WELFARE_LOTTERY'))::int AS not_lottery`,
+    );
+    expect(grants).toEqual({ mismatched: 0, outside: 0, not_lottery: 0 });
+  });
+
+  test("the same seed gives the same rows", async () => {
+    const { rows } = generateDemoDataset(DEMO_SEED);
+    const digest = (values: string[]) => createHash("sha256").update(values.sort().join("\n")).digest("hex");
+    const households = await sql<{ line: string }>("SELECT id || ' ' || id_number || ' ' || size AS line FROM household");
+    expect(digest(households.map((h) => h.line))).toBe(digest(rows.household.map((h) => `${h[0]} ${h[4]} ${h[5]}`)));
+    const records = await sql<{ line: string }>("SELECT id || ' ' || household_id || ' ' || served_on::text AS line FROM service_record");
+    expect(digest(records.map((r) => r.line))).toBe(digest(rows.service_record.map((r) => `${r[0]} ${r[2]} ${r[4]}`)));
+    expect(loaded.landmarks?.cityId).toBe(await idOf("台州市"));
+  });
+
+  test("loading again into a database that has data writes nothing", async () => {
+    const [before] = await sql<{ n: number }>("SELECT count(*)::int AS n FROM household");
+    const again = await server.app.deps.db.withConnection((runner) => loadDemoDataset(runner));
+    expect(again.loaded).toBe(false);
+    const [after] = await sql<{ n: number }>("SELECT count(*)::int AS n FROM household");
+    expect(after.n).toBe(before.n);
+  }, LOAD_TIMEOUT);
+});
