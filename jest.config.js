@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
   setupFiles: ["reflect-metadata"],
+  globalSetup: "<rootDir>/test/global-setup.ts",
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -6,8 +6,9 @@ import type { Config } from "./config";
 import type { Logger } from "./common/logger";
 import { App } from "./context";
 import { migrate, openDatabase, pendingMigrations, type Database } from "./db";
-import { createAppPubSub } from "./pubsub";
+import { createAppPubSub, type PubSubHandle } from "./pubsub";
 import { AccountService } from "./modules/account";
+import { loadDemoDataset } from "../prisma/seed";
 
 /** The embedded mode's token secret: made once, kept in DATA_DIR beside the database. */
 function embeddedJwtSecret(dataDir: string): string {
@@ -22,6 +23,8 @@ function embeddedJwtSecret(dataDir: string): string {
 export interface OpenAppOptions {
   /** Keep PGlite in memory instead of DATA_DIR (tests). */
   inMemory?: boolean;
+  /** Start PGlite from this dump of an already migrated database (tests: saves initdb). */
+  pgliteTemplate?: string;
 }
 
 /**
@@ -32,12 +35,17 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
   const db: Database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: options.inMemory ? "memory://" : path.join(config.dataDir, "pglite"),
+    pgliteTemplate: options.pgliteTemplate,
   });
+  let pubsub: PubSubHandle | undefined;
   try {
     const applied = await db.withConnection((sql) => migrate(sql));
-    if (applied.length) logger.info({ migrations: applied }, "applied migrations");
+    if (applied.length) {
+      logger.info({ migrations: applied }, "applied migrations");
+      await db.refreshTypes();
+    }
     const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
-    const pubsub = createAppPubSub(config.redisUrl);
+    pubsub = createAppPubSub(config.redisUrl, config.redisChannelPrefix);
     const app = new App({
       config,
       db,
@@ -50,10 +58,38 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     if (config.admin && (await app.get(AccountService).ensureAdmin(config.admin.username, config.admin.password))) {
       logger.info({ username: config.admin.username }, "created the ADMIN account");
     }
+    if (config.seed === "demo") await loadDemoIfEmpty(app, logger);
     return app;
   } catch (error) {
+    await pubsub?.close();
     await db.close();
     throw error;
+  }
+}
+
+/**
+ * Loads the demo dataset when the database has no alliance yet (the first start), logging its
+ * progress every 10%. Two instances starting together take turns; the second loads nothing.
+ */
+async function loadDemoIfEmpty(app: App, logger: Logger): Promise<void> {
+  if ((await app.prisma.alliance.count()) > 0) return;
+  logger.info("the database is empty: loading the demo dataset (SEED=demo)");
+  const started = Date.now();
+  let nextPercent = 10;
+  const result = await app.deps.db.withConnection((sql) =>
+    loadDemoDataset(sql, {
+      onProgress: ({ table, done, total }) => {
+        const percent = Math.floor((done * 100) / total);
+        if (percent >= nextPercent) {
+          logger.info({ percent, table }, "loading the demo dataset");
+          nextPercent = percent - (percent % 10) + 10;
+        }
+      },
+    }),
+  );
+  if (result.loaded) {
+    const rows = Object.values(result.rows).reduce((sum, n) => sum + n, 0);
+    logger.info({ rows, seconds: (Date.now() - started) / 1000 }, "loaded the demo dataset");
   }
 }
 

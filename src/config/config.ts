@@ -17,6 +17,7 @@ const environmentSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "must be a redis:// URL")
     .optional(),
+  REDIS_CHANNEL_PREFIX: z.string().max(100).default("zhulian:"),
   DATA_DIR: z.string().min(1).default("./data"),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, "must look like 12h, 30m or 7d").default("12h"),
@@ -33,6 +34,8 @@ export interface Config {
   readonly mode: StorageMode;
   readonly databaseUrl?: string;
   readonly redisUrl?: string;
+  /** Start of every Redis pub/sub channel name: instances of one city share it. */
+  readonly redisChannelPrefix: string;
   /** Absolute path of the embedded database and its generated secret. */
   readonly dataDir: string;
   /** Undefined in embedded mode until the data folder provides one (see ensureJwtSecret). */
@@ -83,6 +86,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     mode,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisChannelPrefix: env.REDIS_CHANNEL_PREFIX,
     dataDir: path.resolve(env.DATA_DIR),
     jwtSecret: env.JWT_SECRET,
     tokenTtl: env.TOKEN_TTL,

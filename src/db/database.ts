@@ -17,6 +17,13 @@ export interface Database {
   withConnection<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /** SQL statements Prisma has sent since the database was opened. */
   statementCount(): number;
+  /**
+   * Call after migrations: PGlite reads the database's array types once, when it opens, and
+   * cannot send an array of an enum created later (e.g. `hasSome` on an enum[] column).
+   */
+  refreshTypes(): Promise<void>;
+  /** PGlite only: the whole data folder as a tarball (a template for `pgliteTemplate`). */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -26,6 +33,8 @@ export interface DatabaseOptions {
   /** PGlite's data folder; `memory://` (or undefined) keeps it in memory. */
   dataDir?: string;
   poolSize?: number;
+  /** A PGlite data-folder dump (`dumpDataDir`) to start from instead of an empty database. */
+  pgliteTemplate?: string;
 }
 
 function counted(prisma: PrismaClient): { prisma: PrismaClient; count: () => number } {
@@ -46,6 +55,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: "postgres",
       prisma,
       statementCount: count,
+      refreshTypes: async () => undefined,
       async withConnection(work) {
         const client = await pool.connect();
         try {
@@ -63,12 +73,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
   const dataDir = options.dataDir && options.dataDir !== "memory://" ? options.dataDir : undefined;
   if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const loadDataDir = options.pgliteTemplate ? new Blob([fs.readFileSync(options.pgliteTemplate)]) : undefined;
+  const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
   const { prisma, count } = counted(new PrismaClient({ adapter: new PrismaPGlite(pglite), log: [...log] }));
   return {
     kind: "pglite",
     prisma,
     statementCount: count,
+    refreshTypes: () => pglite.refreshArrayTypes(),
+    dump: async () => pglite.dumpDataDir("none"),
     withConnection: (work) => work(pgliteRunner(pglite)),
     async close() {
       await prisma.$disconnect();

@@ -17,8 +17,27 @@ export interface PubSubHandle {
   close(): Promise<void>;
 }
 
-/** In-process pub/sub, or Redis pub/sub shared by every instance when `redisUrl` is set. */
-export function createAppPubSub(redisUrl?: string): PubSubHandle {
+type EventTarget = ReturnType<typeof createRedisEventTarget>;
+
+/**
+ * Prefixes every topic with `prefix` on the wire: Redis channels are shared by everything
+ * connected to the server, whatever the database number, so each deployment (or test
+ * database) speaks on its own channels.
+ */
+function withChannelPrefix(target: EventTarget, prefix: string): EventTarget {
+  if (!prefix) return target;
+  return {
+    addEventListener: (topic, listener) => target.addEventListener(prefix + topic, listener),
+    removeEventListener: (topic, listener) => target.removeEventListener(prefix + topic, listener),
+    dispatchEvent: (event) => target.dispatchEvent(new CustomEvent(prefix + event.type, { detail: event.detail })),
+  };
+}
+
+/**
+ * In-process pub/sub, or Redis pub/sub shared by every instance when `redisUrl` is set; Redis
+ * channel names start with `channelPrefix`.
+ */
+export function createAppPubSub(redisUrl?: string, channelPrefix = ""): PubSubHandle {
   if (!redisUrl) {
     const pubSub = createPubSub<YogaTopics>();
     return {
@@ -33,7 +52,7 @@ export function createAppPubSub(redisUrl?: string): PubSubHandle {
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
   const pubSub = createPubSub<YogaTopics>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+    eventTarget: withChannelPrefix(createRedisEventTarget({ publishClient, subscribeClient }), channelPrefix),
   });
   return {
     pubSub,

@@ -4,11 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { closeApp, openApp } from "../../src/app";
-import { createLogger } from "../../src/common/logger";
+import { createLogger, type Logger } from "../../src/common/logger";
 import { loadConfig, type Config } from "../../src/config";
 import type { App } from "../../src/context";
 import { startServer, type RunningServer } from "../../src/server";
 import { GraphQLClient } from "./graphql";
+import { ensureTemplate } from "./pglite-template";
 
 export const ADMIN = { username: "admin", password: "admin-password-1" };
 
@@ -72,6 +73,8 @@ export interface StartOptions {
   /** Keep the embedded database in its folder (not in memory), so a restart finds it. */
   persistent?: boolean;
   env?: Record<string, string>;
+  /** The server's logger (default: pino at LOG_LEVEL, silent unless TEST_LOG_LEVEL says). */
+  logger?: Logger;
 }
 
 /** Starts the real server (HTTP and WebSocket on a free port) on a fresh database. */
@@ -87,11 +90,12 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     SEED: "none",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...(database.url ? { DATABASE_URL: database.url } : {}),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_CHANNEL_PREFIX: `zhulian-test:${path.basename(database.dataDir)}:` } : {}),
     ...options.env,
   });
-  const app = await openApp(config, createLogger(config.logLevel), {
+  const app = await openApp(config, options.logger ?? createLogger(config.logLevel), {
     inMemory: !database.url && !options.persistent && !options.database,
+    pgliteTemplate: !database.url && !options.persistent && !options.database ? await ensureTemplate() : undefined,
   });
   const http = await startServer(app, { port: config.port, host: config.host });
   const anonymous = new GraphQLClient(http.url, http.wsUrl);
