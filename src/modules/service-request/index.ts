@@ -1,0 +1,9 @@
+export { ServiceRequest, ServiceRequestConnection, ServiceRequestEvent } from "./service-request.types";
+export { ServiceRequestService } from "./service-request.service";
+export type { NewServiceRequest } from "./service-request.service";
+export { serviceRequestById } from "./service-request.loaders";
+export {
+  AllianceServiceRequestsResolver,
+  ServiceRequestEventResolver,
+  ServiceRequestResolver,
+} from "./service-request.resolver";
