@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { DEMO_ACCOUNTS, formatDemoAccounts } from "../prisma/seed";
 import { closeApp, openApp } from "./app";
 import { createLogger } from "./common/logger";
 import { ConfigError, loadConfig } from "./config";
@@ -28,6 +29,17 @@ async function main(): Promise<void> {
       (config.mode === "embedded" ? `Data in ${config.dataDir}\n` : "") +
       "\n",
   );
+  if (config.mode === "embedded" && config.seed === "demo") {
+    const present = await app.prisma.account.findMany({
+      where: { username: { in: DEMO_ACCOUNTS.map((a) => a.username) } },
+      select: { username: true },
+    });
+    const usernames = new Set(present.map((a) => a.username));
+    const accounts = DEMO_ACCOUNTS.filter((a) => usernames.has(a.username));
+    if (accounts.length) {
+      process.stdout.write(`${formatDemoAccounts(accounts)}\n`);
+    }
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -12,7 +12,7 @@ import { isReady } from "./app";
 import { bearerToken, type Viewer } from "./auth";
 import { assertComplexity } from "./common/complexity";
 import { createContext, type App, type Context } from "./context";
-import { formatError, isUnexpected } from "./errors";
+import { ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
 import { buildAppSchema } from "./schema";
 
 export interface RunningServer {
@@ -49,16 +49,26 @@ function operationPlugin(app: App, schema: GraphQLSchema): ApolloServerPlugin<Co
   };
 }
 
+/**
+ * An error with no path and no code came before execution (syntax, validation, variable values):
+ * the request's fault, BAD_USER_INPUT as Apollo makes it on HTTP, not an internal error.
+ */
+function asRequestError(error: GraphQLError): GraphQLError {
+  if (error.path || error.extensions?.code || toAppError(error.originalError)) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/** Formats a WebSocket operation's errors the way HTTP's formatError does. */
+function formatWsError(error: GraphQLError): GraphQLError {
+  const request = asRequestError(error);
+  const formatted = formatError(request.toJSON(), request);
+  return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
+}
+
 /** Formats a WebSocket result's errors the way HTTP's formatError does. */
 function formatResult(result: ExecutionResult): ExecutionResult {
   if (!result.errors) return result;
-  return {
-    ...result,
-    errors: result.errors.map((error) => {
-      const formatted = formatError(error.toJSON(), error);
-      return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
-    }),
-  };
+  return { ...result, errors: result.errors.map(formatWsError) };
 }
 
 /**
@@ -70,6 +80,10 @@ export async function startServer(app: App, listen: { port: number; host: string
   const schema = await buildAppSchema(app.deps.pubsub.pubSub);
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
+  // Idle keep-alive sockets outlive a client's (or load balancer's) reuse window; a shorter server
+  // timeout races the client's next request on the same socket and resets it (ECONNRESET).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
 
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
@@ -98,11 +112,14 @@ export async function startServer(app: App, listen: { port: number; host: string
         }
         return undefined;
       },
-      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => {
-        const formatted = formatError(error.toJSON(), error);
-        return new GraphQLError(formatted.message, { extensions: formatted.extensions });
-      }),
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const { requestId } = args.contextValue as Context;
+        for (const error of (result as ExecutionResult).errors ?? []) {
+          if (isUnexpected(error)) logger.error({ requestId, err: error.originalError ?? error, path: error.path }, "unexpected error");
+        }
+        return formatResult(result as ExecutionResult);
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
     },
     wsServer,
   );

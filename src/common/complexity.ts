@@ -1,5 +1,5 @@
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
-import type { DocumentNode, GraphQLSchema } from "graphql";
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from "graphql";
 import { AppError, ErrorCode } from "../errors";
 import { DEFAULT_PAGE_SIZE } from "./pagination";
 
@@ -12,7 +12,7 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field
 
 /**
  * Rejects an operation whose estimated cost passes `max` with QUERY_TOO_COMPLEX, before any
- * resolver runs. Each field costs 1; a connection multiplies its nodes' cost by its page size.
+ * resolver runs (HTTP status 400). Each field costs 1; a connection multiplies its nodes' cost by its page size.
  */
 export function assertComplexity(
   schema: GraphQLSchema,
@@ -21,18 +21,25 @@ export function assertComplexity(
   operationName: string | undefined | null,
   max: number,
 ): void {
-  const complexity = getComplexity({
-    schema,
-    query: document,
-    variables: variables ?? {},
-    operationName: operationName ?? undefined,
-    estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-  });
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      operationName: operationName ?? undefined,
+      estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (error) {
+    // Variables that do not coerce (e.g. Date "2025-02-30"): execution rejects them as BAD_USER_INPUT.
+    if (error instanceof GraphQLError && error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION) return;
+    throw error;
+  }
   if (complexity > max) {
     throw new AppError(
       ErrorCode.QUERY_TOO_COMPLEX,
       `This query would cost ${complexity}, more than the limit of ${max}: ask for smaller pages or fewer nested lists`,
-      { complexity, limit: max },
+      { complexity, limit: max, http: { status: 400 } },
     );
   }
 }

@@ -2,6 +2,7 @@ import type { ClassType } from "type-graphql";
 import { ArgsType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "../errors";
 import { Prisma } from "../generated/prisma/client";
+import { isId } from "./ids";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -121,7 +122,7 @@ export function toConnection<T>(
   };
 }
 
-/** Sort keys of a list: model fields, all in one direction, the last one unique (the id). */
+/** Sort keys of a list: model fields, all in one direction, the last one the (UUID) id. */
 export interface KeysetOrder<Row> {
   fields: (keyof Row & string)[];
   direction: "asc" | "desc";
@@ -162,7 +163,12 @@ export async function paginate<Row extends Record<string, unknown>>(
   args: PageArgs,
 ): Promise<Connection<Row>> {
   const size = pageSize(args.first);
-  const after = args.after ? keysetWhere(order, decodeCursor(args.after, order.fields.length)) : undefined;
+  let after: Record<string, unknown> | undefined;
+  if (args.after) {
+    const values = decodeCursor(args.after, order.fields.length);
+    if (!isId(values.at(-1) as string)) throw badInput("after", "is not a cursor from this list");
+    after = keysetWhere(order, values);
+  }
   const cursorOf = (row: Row) => order.fields.map((f) => row[f] as CursorValue);
   const [rows, totalCount] = await Promise.all([
     delegate.findMany({
@@ -212,30 +218,35 @@ export async function partitionedPages(
   const size = pageSize(query.args.first);
   const keyColumns = query.keys.map((key, i) => `${key.sql} AS k${i}`).join(", ");
   const order = query.keys.map((_, i) => `k${i} ${query.direction}`).join(", ");
-  let afterClause = Prisma.empty;
+  // Rows before the cursor are not on the page, but one of them still carries the parent's total.
+  let onPage = Prisma.sql`TRUE`;
   if (query.args.after) {
     const values = decodeCursor(query.args.after, query.keys.length);
+    if (!values.every((value, i) => fitsSortKey(value, query.keys[i].type))) {
+      throw badInput("after", "is not a cursor from this list");
+    }
     const params = values.map((value, i) => Prisma.sql`${value}::${Prisma.raw(query.keys[i].type)}`);
     const columns = query.keys.map((_, i) => `k${i}`).join(", ");
-    afterClause = Prisma.sql`WHERE (${Prisma.raw(columns)}) ${Prisma.raw(query.direction === "asc" ? ">" : "<")} (${Prisma.join(params)})`;
+    onPage = Prisma.sql`COALESCE((${Prisma.raw(columns)}) ${Prisma.raw(query.direction === "asc" ? ">" : "<")} (${Prisma.join(params)}), FALSE)`;
   }
   const rows = await prisma.$queryRaw<Record<string, unknown>[]>(Prisma.sql`
     SELECT * FROM (
-      SELECT base.*, row_number() OVER (PARTITION BY part ORDER BY ${Prisma.raw(order)}) AS rn
+      SELECT base.*, ${onPage} AS on_page,
+             row_number() OVER (PARTITION BY part, ${onPage} ORDER BY ${Prisma.raw(order)}) AS rn
       FROM (
         SELECT ${Prisma.raw(query.partitionBy)}::text AS part, ${Prisma.raw(keyColumns)},
                count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)}) AS total
         ${query.from}
       ) base
-      ${afterClause}
     ) ranked
-    WHERE rn <= ${size + 1}
+    WHERE (on_page AND rn <= ${size + 1}) OR (NOT on_page AND rn = 1)
     ORDER BY part, rn`);
   const totals = new Map<string, number>();
   const byParent = new Map<string, Record<string, unknown>[]>();
   for (const row of rows) {
     const part = row.part as string;
     totals.set(part, Number(row.total));
+    if (!row.on_page) continue;
     const list = byParent.get(part) ?? [];
     list.push(row);
     byParent.set(part, list);
@@ -251,6 +262,21 @@ export async function partitionedPages(
       totalCount: totals.get(parentId) ?? 0,
     };
   });
+}
+
+/** True when a decoded cursor value can stand for a sort key of this SQL type. */
+function fitsSortKey(value: CursorValue, type: SqlSortKey["type"]): boolean {
+  switch (type) {
+    case "uuid":
+      return isId(value as string);
+    case "int":
+      return Number.isInteger(value);
+    case "date":
+    case "timestamptz":
+      return value instanceof Date;
+    default:
+      return typeof value === "string";
+  }
 }
 
 function normalize(value: unknown, type: SqlSortKey["type"]): CursorValue {

@@ -25,7 +25,7 @@ const environmentSchema = z.object({
   ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   SEED: z.enum(["demo", "none"]).optional(),
   LOG_LEVEL: z.enum(logLevels).default("info"),
-  MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(50000),
+  MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(250000),
 });
 
 export interface Config {

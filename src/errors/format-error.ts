@@ -1,5 +1,5 @@
 import { ApolloServerErrorCode, unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from "type-graphql";
 import { Prisma } from "../generated/prisma/client";
 import { AppError, ErrorCode } from "./app-error";
@@ -61,15 +61,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const original = unwrapResolverError(error);
   const appError = toAppError(original);
   if (appError) {
+    // `http` (a status for Apollo's response) is for the transport, not the client.
+    const { http: _http, ...extensions } = appError.extensions;
     return {
       message: appError.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { ...appError.extensions, code: appError.code },
+      extensions: { ...extensions, code: appError.code },
     };
   }
   const code = formatted.extensions?.code as string | undefined;
-  if (code && code in ErrorCode) return formatted;
+  if (code && code in ErrorCode && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
   if (code && passThrough[code]) {
     return { ...formatted, extensions: { code: passThrough[code], reason: code } };
   }
@@ -86,5 +88,7 @@ export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (toAppError(original)) return false;
   const code = (original as { extensions?: { code?: string } })?.extensions?.code;
-  return !code || code === ErrorCode.INTERNAL_SERVER_ERROR || code === "INTERNAL_SERVER_ERROR";
+  // No path: the operation failed before execution (syntax, validation, variable values).
+  if (error instanceof GraphQLError && !error.path && code !== ErrorCode.INTERNAL_SERVER_ERROR) return false;
+  return !code || code === ErrorCode.INTERNAL_SERVER_ERROR;
 }

@@ -96,3 +96,52 @@ export async function partnerOf(server: TestServer, organizationId: string): Pro
   await server.admin.query(CREATE_ACCOUNT, { input: { username, password: "password-123", role: "PARTNER", organizationId } });
   return server.login(username, "password-123");
 }
+
+export interface HouseholdNode {
+  id: string;
+  headName: string;
+  idNumber: string;
+  size: number;
+}
+
+/**
+ * Registers a household through the API (as ADMIN or a COORDINATOR) in a VILLAGE alliance;
+ * the head gets a fresh valid 身份证号 born on `headBirth` (YYYYMMDD) unless `idNumber` is given.
+ */
+export async function registerHousehold(
+  client: GraphQLClient,
+  input: {
+    allianceId: string;
+    category?: string;
+    headName?: string;
+    headBirth?: string;
+    idNumber?: string;
+    members?: { name: string; birthDate: string }[];
+  },
+): Promise<HouseholdNode> {
+  const data = await client.query<{ registerHousehold: HouseholdNode }>(
+    `mutation ($input: RegisterHouseholdInput!) { registerHousehold(input: $input) { id headName idNumber size } }`,
+    {
+      input: {
+        allianceId: input.allianceId,
+        category: input.category ?? "DIBAO",
+        headName: input.headName ?? `王${next()}明`,
+        idNumber: input.idNumber ?? residentId(input.headBirth ?? "19600101"),
+        members: input.members ?? [],
+      },
+    },
+  );
+  return data.registerHousehold;
+}
+
+/** Records a 探访关爱 visit through the API. */
+export async function recordVisit(
+  client: GraphQLClient,
+  input: { householdId: string; visitedOn: string; organizationId?: string; happinessListDelivered?: boolean; needs?: string[]; note?: string },
+): Promise<{ id: string; visitedOn: string }> {
+  const data = await client.query<{ recordVisit: { id: string; visitedOn: string } }>(
+    `mutation ($input: RecordVisitInput!) { recordVisit(input: $input) { id visitedOn } }`,
+    { input: { happinessListDelivered: false, ...input } },
+  );
+  return data.recordVisit;
+}

@@ -22,4 +22,12 @@ export class CreateAllianceInput {
   @Field(() => OperatingStatus, { nullable: true, description: "STANDARD when omitted." })
   @IsOptional()
   operatingStatus?: OperatingStatus | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "1 to 128 characters: a retry with the same key by the same account returns the first result.",
+  })
+  @IsOptional()
+  @Length(1, 128)
+  idempotencyKey?: string | null;
 }

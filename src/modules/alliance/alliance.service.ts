@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { AllianceLevel, OperatingStatus } from "../../common/enums";
 import { isId, requireId } from "../../common/ids";
-import { runMutation } from "../../common/mutation";
+import { runMutation, type Tx } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { REGION_CODE_LENGTH } from "../../common/validators";
 import type { App } from "../../context";
@@ -100,6 +100,7 @@ export class AllianceService {
    */
   async create(viewer: Viewer | null, input: CreateAllianceInput): Promise<Alliance> {
     const scope = await this.scope(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot create alliances");
     const parentLevel = PARENT_LEVEL[input.level];
     const expectedLength = REGION_CODE_LENGTH[input.level];
     if (input.regionCode.length !== expectedLength) {
@@ -122,10 +123,16 @@ export class AllianceService {
         throw badInput("regionCode", `must start with ${prefix}, the parent's code${input.level === "COUNTY" ? " prefix" : ""}`);
       }
     }
-    const existing = await this.prisma.alliance.findUnique({ where: { regionCode: input.regionCode } });
-    if (existing) throw conflict(`regionCode: ${input.regionCode} belongs to another alliance already`, { field: "regionCode" });
-
-    return runMutation(this.app, viewer, { operation: "createAlliance", input }, async (tx) => {
+    const spec = {
+      operation: "createAlliance",
+      input,
+      idempotencyKey: input.idempotencyKey,
+      findExisting: (tx: Tx, id: string) => tx.alliance.findUnique({ where: { id } }),
+    };
+    return runMutation(this.app, viewer, spec, async (tx) => {
+      if (await tx.alliance.findUnique({ where: { regionCode: input.regionCode }, select: { id: true } })) {
+        throw conflict(`regionCode: ${input.regionCode} belongs to another alliance already`, { field: "regionCode" });
+      }
       const id = randomUUID();
       return tx.alliance.create({
         data: {

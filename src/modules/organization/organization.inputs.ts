@@ -24,4 +24,12 @@ export class CreateOrganizationInput {
   @Field(() => [ID], { description: "The alliances it joins (a coordinator's must lie in its subtree)." })
   @ArrayMaxSize(50)
   allianceIds: string[];
+
+  @Field(() => String, {
+    nullable: true,
+    description: "1 to 128 characters: a retry with the same key by the same account returns the first result.",
+  })
+  @IsOptional()
+  @Length(1, 128)
+  idempotencyKey?: string | null;
 }

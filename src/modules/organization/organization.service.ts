@@ -1,7 +1,7 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { OrganizationKind, ServiceCategory } from "../../common/enums";
 import { isId, requireId } from "../../common/ids";
-import { runMutation } from "../../common/mutation";
+import { runMutation, type Tx } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
@@ -106,11 +106,17 @@ export class OrganizationService {
     const alliances = await this.prisma.alliance.findMany({ where: { id: { in: allianceIds } }, select: { id: true, path: true } });
     if (alliances.length !== allianceIds.length) throw badInput("allianceIds", "one of these alliances does not exist");
     if (alliances.some((a) => !inScope(scope, a.path))) throw forbidden("One of these alliances is outside your scope");
-    if (input.creditCode && (await this.prisma.organization.findUnique({ where: { creditCode: input.creditCode } }))) {
-      throw conflict("creditCode: another organization has this 统一社会信用代码", { field: "creditCode" });
-    }
-    return runMutation(this.app, viewer, { operation: "createOrganization", input }, (tx) =>
-      tx.organization.create({
+    const spec = {
+      operation: "createOrganization",
+      input,
+      idempotencyKey: input.idempotencyKey,
+      findExisting: (tx: Tx, id: string) => tx.organization.findUnique({ where: { id } }),
+    };
+    return runMutation(this.app, viewer, spec, async (tx) => {
+      if (input.creditCode && (await tx.organization.findUnique({ where: { creditCode: input.creditCode }, select: { id: true } }))) {
+        throw conflict("creditCode: another organization has this 统一社会信用代码", { field: "creditCode" });
+      }
+      return tx.organization.create({
         data: {
           name: input.name,
           kind: input.kind,
@@ -118,8 +124,8 @@ export class OrganizationService {
           serviceCategories: [...new Set(input.serviceCategories)],
           memberships: { create: allianceIds.map((allianceId) => ({ allianceId })) },
         },
-      }),
-    );
+      });
+    });
   }
 
   /** Makes an organization a member of an alliance in the viewer's subtree; joining twice is harmless. */
