@@ -10,16 +10,15 @@
  * the machine is doing: the load average at the start is recorded beside them.
  */
 import "reflect-metadata";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { DEMO_FIGURES, generateDemoDataset, loadDemoDataset } from "../prisma/seed";
 import { closeApp, openApp } from "../src/app";
 import { createLogger } from "../src/common/logger";
 import { projectRoot } from "../src/common/paths";
 import { loadConfig } from "../src/config";
+import { createScratchDatabase } from "../src/db/scratch-database";
 import { startServer } from "../src/server";
 
 const ITERATIONS = Number(process.argv[2] ?? 20);
@@ -50,27 +49,9 @@ function timing(samples: number[]): Timing {
   return { medianMs: at(0.5), p95Ms: at(0.95), minMs: at(0) };
 }
 
-async function freshPostgres(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `zl_bench_seed_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 async function runMode(mode: "pglite" | "postgres"): Promise<ModeResult> {
-  const database = mode === "postgres" ? await freshPostgres(process.env.DATABASE_URL!) : undefined;
+  const database = mode === "postgres" ? await createScratchDatabase(process.env.DATABASE_URL!, "zl_bench_seed") : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-seed-"));
   const config = loadConfig({
     PORT: "0",

@@ -9,17 +9,17 @@
  * Prints a table and writes bench/results/service-requests-<mode>-<timestamp>.json.
  */
 import "reflect-metadata";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { openApp, closeApp } from "../src/app";
 import type { Viewer } from "../src/auth";
 import { createLogger } from "../src/common/logger";
 import { encodeCursor, type PageArgs } from "../src/common/pagination";
 import { projectRoot } from "../src/common/paths";
 import { loadConfig } from "../src/config";
+import { createScratchDatabase } from "../src/db/scratch-database";
 import type { App } from "../src/context";
 import { Prisma } from "../src/generated/prisma/client";
 import { ServiceRequestService } from "../src/modules/service-request";
@@ -46,24 +46,6 @@ interface Tree {
   villages: Node[];
 }
 
-async function freshPostgres(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `zl_bench_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 function buildTree(): Tree {
   const node = (code: string, parent?: Node): Node => {
@@ -182,7 +164,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 async function main() {
   const base = process.env.DATABASE_URL;
-  const postgres = base ? await freshPostgres(base) : null;
+  const postgres = base ? await createScratchDatabase(base, "zl_bench") : null;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-"));
   const config = loadConfig({
     DATA_DIR: dataDir,

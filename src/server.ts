@@ -96,7 +96,7 @@ export async function startServer(app: App, listen: { port: number; host: string
         ctx.extra.viewer = viewer;
         return true;
       },
-      context: (ctx, id) => {
+      context: (ctx) => {
         const requestId = randomUUID();
         const viewer = ctx.extra.viewer ? { ...ctx.extra.viewer, requestId } : null;
         return createContext(app, viewer, requestId);

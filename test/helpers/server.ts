@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { closeApp, openApp } from "../../src/app";
 import { createLogger, type Logger } from "../../src/common/logger";
 import { loadConfig, type Config } from "../../src/config";
+import { createScratchDatabase } from "../../src/db/scratch-database";
 import type { App } from "../../src/context";
 import { startServer, type RunningServer } from "../../src/server";
 import { GraphQLClient } from "./graphql";
@@ -43,26 +42,16 @@ interface Database {
 /** A fresh, empty database for one test file: a new PostgreSQL database, or a PGlite folder. */
 export async function freshDatabase(): Promise<Database> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-test-"));
+  const removeDataDir = async () => fs.rmSync(dataDir, { recursive: true, force: true });
   const base = process.env.DATABASE_URL;
-  if (!base) {
-    return { dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
-  }
-  const name = `zl_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  if (!base) return { dataDir, drop: removeDataDir };
+  const scratch = await createScratchDatabase(base, "zl_test");
   return {
-    url: url.toString(),
+    url: scratch.url,
     dataDir,
     async drop() {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await scratch.drop();
+      await removeDataDir();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { hashPassword, verifyPassword, type Viewer } from "../../auth";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import type { App } from "../../context";
 import { AppError, badInput, conflict, ErrorCode, forbidden } from "../../errors";
@@ -86,8 +86,6 @@ export class AccountService {
 
   /** Accounts by id, in key order. */
   async findByIds(ids: readonly string[]): Promise<(Account | null)[]> {
-    const rows = await this.prisma.account.findMany({ where: { id: { in: ids.filter(isId) } } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.account, ids);
   }
 }

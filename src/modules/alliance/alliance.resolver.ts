@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { inScope } from "../../auth";
 import { AllianceLevel, OperatingStatus } from "../../common/enums";
 import { PageArgsType, pageToConnection, type Connection } from "../../common/pagination";

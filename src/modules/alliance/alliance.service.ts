@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { AllianceLevel, OperatingStatus } from "../../common/enums";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { REGION_CODE_LENGTH } from "../../common/validators";
@@ -39,10 +39,7 @@ export class AllianceService {
 
   /** Alliances by id, in key order, null for misses; no scope check (callers filter). */
   async findByIds(ids: readonly string[]): Promise<(Alliance | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.alliance.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.alliance, ids);
   }
 
   /** One alliance: null when there is none, FORBIDDEN when it lies outside the viewer's scope. */

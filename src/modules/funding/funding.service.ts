@@ -1,5 +1,5 @@
 import { allianceScopeWhere, inScope, type Viewer } from "../../auth";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
 import { Decimal, todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
@@ -67,10 +67,7 @@ export class FundingService {
 
   /** Grants by id, in key order, null for misses; no scope check. */
   async grantsByIds(ids: readonly string[]): Promise<(WelfareLotteryGrant | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.welfareLotteryGrant.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.welfareLotteryGrant, ids);
   }
 
   /** One grant: null when there is none; FORBIDDEN for PARTNER and outside a coordinator's subtree. */

@@ -1,6 +1,6 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Viewer } from "../../auth";
 import type { AssistanceCategory } from "../../common/enums";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import { decodeCursor, paginate, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
@@ -48,10 +48,7 @@ export class HouseholdService {
 
   /** Households by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
   async findByIds(ids: readonly string[]): Promise<(Household | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.household.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.household, ids);
   }
 
   /** The members of each household (oldest first), in key order, in one statement. */

@@ -1,6 +1,6 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { OrganizationKind, ServiceCategory } from "../../common/enums";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import type { App } from "../../context";
@@ -36,10 +36,7 @@ export class OrganizationService {
 
   /** Organizations by id, in key order, null for misses; no scope check. */
   async findByIds(ids: readonly string[]): Promise<(Organization | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.organization.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.organization, ids);
   }
 
   /** One organization: null when there is none, FORBIDDEN when the viewer's scope does not reach it. */

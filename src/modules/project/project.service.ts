@@ -1,6 +1,6 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { ProjectStatus } from "../../common/enums";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { isoDate } from "../../common/scalars";
@@ -65,10 +65,7 @@ export class ProjectService {
 
   /** Projects by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
   async findByIds(ids: readonly string[]): Promise<(ServiceProject | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.serviceProject.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.serviceProject, ids);
   }
 
   /** The project with its alliance's path, or null when there is none. */

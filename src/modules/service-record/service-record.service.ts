@@ -1,6 +1,6 @@
 import type { Viewer } from "../../auth";
 import { inScope } from "../../auth";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import { todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
@@ -26,10 +26,7 @@ export class ServiceRecordService {
 
   /** Service records by id, in key order, null for misses; no scope check. */
   async findByIds(ids: readonly string[]): Promise<(ServiceRecord | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.serviceRecord.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.serviceRecord, ids);
   }
 
   /** 户次 and distinct households of each project, counted in SQL in one statement, in key order. */

@@ -1,7 +1,7 @@
 import { filter as filterEvents, pipe } from "@graphql-yoga/subscription";
 import { allianceScopeSql, inScope, type Scope, type Viewer } from "../../auth";
 import type { ServiceCategory, ServiceRequestEventKind, Urgency } from "../../common/enums";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Emit, type Tx } from "../../common/mutation";
 import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
 import type { App } from "../../context";
@@ -148,10 +148,7 @@ export class ServiceRequestService {
 
   /** Requests by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
   async findByIds(ids: readonly string[]): Promise<(ServiceRequest | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.serviceRequest.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.serviceRequest, ids);
   }
 
   /** True when the scope may read the request: its alliance lies in scope, or the scope's organization claimed it. */

@@ -1,6 +1,6 @@
 import type { Viewer } from "../../auth";
 import type { ServiceCategory } from "../../common/enums";
-import { isId, requireId } from "../../common/ids";
+import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import { partitionedPages, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
@@ -38,10 +38,7 @@ export class VisitService {
 
   /** Visits by id, in key order, null for misses; no scope check. */
   async findByIds(ids: readonly string[]): Promise<(Visit | null)[]> {
-    const valid = ids.filter(isId);
-    const rows = valid.length ? await this.prisma.visit.findMany({ where: { id: { in: valid } } }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return findByIdsInOrder(this.prisma.visit, ids);
   }
 
   /** Pages of visits, newest first, for many households in one statement. */
