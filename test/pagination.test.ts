@@ -125,6 +125,7 @@ describe("cursors", () => {
     ["the wrong number of keys", Buffer.from(JSON.stringify(["331081001001"])).toString("base64url")],
     ["keys of the wrong type", Buffer.from(JSON.stringify([1, 2])).toString("base64url")],
     ["an id that is no id", Buffer.from(JSON.stringify(["331081001001", "x'; DROP TABLE alliance; --"])).toString("base64url")],
+    ["a number where the sort key is text", Buffer.from(JSON.stringify([331081001001, "00000000-0000-4000-8000-000000000000"])).toString("base64url")],
   ];
 
   test.each(garbage)("an `after` of %s is BAD_USER_INPUT, top-level and nested", async (_case, after) => {

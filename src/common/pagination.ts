@@ -171,11 +171,17 @@ export async function paginate<Row extends Record<string, unknown>>(
   }
   const cursorOf = (row: Row) => order.fields.map((f) => row[f] as CursorValue);
   const [rows, totalCount] = await Promise.all([
-    delegate.findMany({
-      where: after ? { AND: [where, after] } : where,
-      orderBy: order.fields.map((f) => ({ [f]: order.direction })),
-      take: size + 1,
-    }),
+    delegate
+      .findMany({
+        where: after ? { AND: [where, after] } : where,
+        orderBy: order.fields.map((f) => ({ [f]: order.direction })),
+        take: size + 1,
+      })
+      .catch((error: unknown) => {
+        // A forged cursor whose values have the wrong types for the sort keys.
+        if (after && error instanceof Prisma.PrismaClientValidationError) throw badInput("after", "is not a cursor from this list");
+        throw error;
+      }),
     delegate.count({ where }),
   ]);
   return toConnection(rows, size, totalCount, cursorOf);
