@@ -86,7 +86,7 @@ export async function startServer(app: App, listen: { port: number; host: string
   httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
 
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; expiry?: NodeJS.Timeout }>(
     {
       schema,
       async onConnect(ctx) {
@@ -94,7 +94,15 @@ export async function startServer(app: App, listen: { port: number; host: string
         const viewer = token ? await app.deps.tokens.verify(token, randomUUID()) : null;
         if (!viewer) return false;
         ctx.extra.viewer = viewer;
+        if (viewer.expiresAt) {
+          // A socket lives no longer than its token: the client signs in again and reconnects.
+          ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4403, "Token expired"), viewer.expiresAt - Date.now());
+          ctx.extra.expiry.unref();
+        }
         return true;
+      },
+      onClose(ctx) {
+        clearTimeout(ctx.extra.expiry);
       },
       context: (ctx) => {
         const requestId = randomUUID();

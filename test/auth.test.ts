@@ -242,6 +242,30 @@ describe("WebSocket authentication", () => {
     expect(await connect({ authorization: `Bearer ${expired}` })).toEqual({ acknowledged: false, closeCode: 4403 });
   });
 
+  test("a socket lives no longer than its token: at expiry the server closes it with 4403", async () => {
+    const account = await server.app.prisma.account.findUniqueOrThrow({ where: { username: ADMIN.username } });
+    const shortLived = jwt.sign({ role: "ADMIN", alliance: null, org: null }, server.config.jwtSecret as string, {
+      subject: account.id,
+      issuer: "zhulian",
+      expiresIn: 2,
+    });
+    const ending = await new Promise<{ acknowledged: boolean; closeCode: number; reason: string }>((resolve, reject) => {
+      let acknowledged = false;
+      const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+      const timer = setTimeout(() => reject(new Error("the socket outlived its token")), 8000);
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${shortLived}` } })));
+      socket.on("message", (data) => {
+        if (JSON.parse(String(data)).type === "connection_ack") acknowledged = true;
+      });
+      socket.on("close", (code, reason) => {
+        clearTimeout(timer);
+        resolve({ acknowledged, closeCode: code, reason: String(reason) });
+      });
+      socket.on("error", reject);
+    });
+    expect(ending).toEqual({ acknowledged: true, closeCode: 4403, reason: "Token expired" });
+  });
+
   test("no token closes the socket too", async () => {
     expect(await connect(undefined)).toEqual({ acknowledged: false, closeCode: 4403 });
     expect(await connect({})).toEqual({ acknowledged: false, closeCode: 4403 });

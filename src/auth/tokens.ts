@@ -14,6 +14,7 @@ export interface TokenAccount {
 
 interface Claims {
   sub?: string;
+  exp?: number;
   role?: Role;
   alliance?: string | null;
   org?: string | null;
@@ -49,6 +50,7 @@ export class TokenIssuer {
         allianceId: claims.alliance ?? null,
         organizationId: claims.org ?? null,
         requestId,
+        expiresAt: claims.exp ? claims.exp * 1000 : undefined,
       };
     } catch {
       return null;

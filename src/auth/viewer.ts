@@ -10,4 +10,6 @@ export interface Viewer {
   readonly organizationId: string | null;
   /** The request (or WebSocket operation) the viewer is acting in, for the audit log. */
   readonly requestId: string;
+  /** When the token that signed the viewer in expires (ms since the epoch), if it says. */
+  readonly expiresAt?: number;
 }
