@@ -72,16 +72,18 @@ export class AccountService {
     );
   }
 
-  /** Creates the configured ADMIN account at start-up unless its username exists. */
+  /**
+   * Creates the configured ADMIN account at start-up unless its username exists; instances
+   * starting together do not trip over each other (the insert skips a duplicate).
+   */
   async ensureAdmin(username: string, password: string): Promise<boolean> {
     if (await this.prisma.account.findUnique({ where: { username } })) return false;
     const passwordHash = await hashPassword(password);
-    await this.prisma.account.upsert({
-      where: { username },
-      create: { username, passwordHash, role: "ADMIN" },
-      update: {},
+    const { count } = await this.prisma.account.createMany({
+      data: [{ username, passwordHash, role: "ADMIN" }],
+      skipDuplicates: true,
     });
-    return true;
+    return count === 1;
   }
 
   /** Accounts by id, in key order. */
