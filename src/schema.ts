@@ -9,14 +9,14 @@ import type { Context } from "./context";
 import { unauthenticated } from "./errors";
 import { AccountResolver } from "./modules/account";
 import { AllianceResolver } from "./modules/alliance";
+import { FundingResolver, ServiceProjectFundingResolver, WelfareLotteryGrantResolver } from "./modules/funding";
+import { HouseholdMemberResolver, HouseholdResolver } from "./modules/household";
 import { AllianceMembersResolver, OrganizationResolver } from "./modules/organization";
+import { AllianceProjectsResolver, OrganizationProjectsResolver, ServiceProjectResolver } from "./modules/project";
+import { ServiceProjectServedResolver, ServiceRecordResolver } from "./modules/service-record";
 import { AllianceServiceRequestsResolver, ServiceRequestEventResolver, ServiceRequestResolver } from "./modules/service-request";
 import { AllianceStatsResolver, StatsResolver } from "./modules/stats";
-import { HouseholdMemberResolver, HouseholdResolver } from "./modules/household";
 import { HouseholdVisitsResolver, VisitResolver } from "./modules/visit";
-import { AllianceProjectsResolver, OrganizationProjectsResolver, ServiceProjectResolver } from "./modules/project";
-import { FundingResolver, ServiceProjectFundingResolver, WelfareLotteryGrantResolver } from "./modules/funding";
-import { ServiceProjectServedResolver, ServiceRecordResolver } from "./modules/service-record";
 import { createAppPubSub, type AppPubSub } from "./pubsub";
 
 /** Where the emitted SDL is committed (a test fails when it drifts from the code). */
@@ -35,7 +35,29 @@ const requireViewer: MiddlewareFn<Context> = ({ context, info }, next) => {
 };
 
 /** Every module's resolvers, in the order of the feature list in STYLE.md. */
-const resolvers = [AllianceResolver, OrganizationResolver, AllianceMembersResolver, AccountResolver, ServiceRequestResolver, ServiceRequestEventResolver, AllianceServiceRequestsResolver, StatsResolver, AllianceStatsResolver, HouseholdResolver, HouseholdMemberResolver, VisitResolver, HouseholdVisitsResolver, ServiceProjectResolver, AllianceProjectsResolver, OrganizationProjectsResolver, FundingResolver, WelfareLotteryGrantResolver, ServiceProjectFundingResolver, ServiceRecordResolver, ServiceProjectServedResolver] as const;
+const resolvers = [
+  AllianceResolver,
+  OrganizationResolver,
+  AllianceMembersResolver,
+  AccountResolver,
+  ServiceProjectResolver,
+  AllianceProjectsResolver,
+  OrganizationProjectsResolver,
+  FundingResolver,
+  WelfareLotteryGrantResolver,
+  ServiceProjectFundingResolver,
+  HouseholdResolver,
+  HouseholdMemberResolver,
+  VisitResolver,
+  HouseholdVisitsResolver,
+  ServiceRecordResolver,
+  ServiceProjectServedResolver,
+  ServiceRequestResolver,
+  ServiceRequestEventResolver,
+  AllianceServiceRequestsResolver,
+  StatsResolver,
+  AllianceStatsResolver,
+] as const;
 
 /** Builds the schema of every module with class-validator validation on. */
 export function buildAppSchema(pubSub: AppPubSub = createAppPubSub().pubSub): Promise<GraphQLSchema> {
