@@ -110,10 +110,17 @@ export class Subscription<T> {
 
   /** Waits until the server has acknowledged the connection and taken the subscription. */
   async ready(timeout = 5000): Promise<void> {
-    await Promise.race([
-      this.connected,
-      new Promise((_, reject) => setTimeout(() => reject(new Error("WebSocket did not connect")), timeout)),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.connected,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("WebSocket did not connect")), timeout);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     // The subscribe message follows the ack on the same socket; give the server a moment to start it.
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
