@@ -34,6 +34,15 @@ const requireViewer: MiddlewareFn<Context> = ({ context, info }, next) => {
   return next();
 };
 
+/**
+ * A WebSocket operation's context lives as long as its subscription: each event starts with
+ * empty loaders, so that it shows records (and PII access) as they are when the event arrives.
+ */
+const freshLoadersPerEvent: MiddlewareFn<Context> = ({ context, info }, next) => {
+  if (info.parentType.name === "Subscription") context.loaders.clear();
+  return next();
+};
+
 /** Every module's resolvers, in the order of the feature list in STYLE.md. */
 const resolvers = [
   AllianceResolver,
@@ -65,7 +74,7 @@ export function buildAppSchema(pubSub: AppPubSub = createAppPubSub().pubSub): Pr
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
-    globalMiddlewares: [requireViewer],
+    globalMiddlewares: [requireViewer, freshLoadersPerEvent],
     pubSub: pubSub as never,
   });
 }

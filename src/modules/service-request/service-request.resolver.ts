@@ -115,9 +115,6 @@ export class ServiceRequestEventResolver {
     @Args() _args: ServiceRequestEventsArgs,
     @Ctx() ctx: Context,
   ): Promise<ServiceRequestEvent> {
-    // A WebSocket operation's context lives as long as the subscription: each event starts
-    // with empty loaders, so that it shows the request (and its PII access) as they are now.
-    ctx.loaders.clear();
     const request = await serviceRequestById(ctx).load(event.requestId);
     if (!request) throw new Error(`Service request ${event.requestId} of a ${event.kind} event is missing`);
     return { kind: event.kind, request, occurredAt: new Date(event.occurredAt) };
