@@ -1,2 +1,3 @@
-export { loadConfig, ConfigError } from "./config";
+export { loadConfig, ConfigError, durationSeconds } from "./config";
 export type { Config, StorageMode } from "./config";
+export { passwordProblem } from "./password-policy";
