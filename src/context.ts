@@ -44,12 +44,32 @@ export interface Context {
   readonly requestId: string;
   readonly viewer: Viewer | null;
   readonly app: App;
+  /** The client's address: the socket's, or X-Forwarded-For's when TRUST_PROXY says so. */
+  readonly clientAddress: string;
   /** DataLoaders of this request, made on first use (see defineLoader). */
   readonly loaders: Map<unknown, unknown>;
+  /**
+   * Work to run once the result is complete, before it is sent (HTTP) or after each result
+   * of a WebSocket operation, subscription events included: see finishContext.
+   */
+  readonly finishers: Set<() => Promise<void>>;
 }
 
-export function createContext(app: App, viewer: Viewer | null, requestId: string): Context {
-  return { app, viewer, requestId, loaders: new Map() };
+export function createContext(app: App, viewer: Viewer | null, requestId: string, clientAddress = "unknown"): Context {
+  return { app, viewer, requestId, clientAddress, loaders: new Map(), finishers: new Set() };
+}
+
+/** Runs and clears a context's finishers; a failing one is logged, never thrown at the client. */
+export async function finishContext(ctx: Context): Promise<void> {
+  if (ctx.finishers.size === 0) return;
+  const work = [...ctx.finishers];
+  ctx.finishers.clear();
+  const results = await Promise.allSettled(work.map((finish) => finish()));
+  for (const result of results) {
+    if (result.status === "rejected") {
+      ctx.app.deps.logger.error({ requestId: ctx.requestId, err: result.reason }, "a request finisher failed");
+    }
+  }
 }
 
 /**

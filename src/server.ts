@@ -11,7 +11,7 @@ import { WebSocketServer } from "ws";
 import { isReady } from "./app";
 import { bearerToken, type Viewer } from "./auth";
 import { assertComplexity } from "./common/complexity";
-import { createContext, type App, type Context } from "./context";
+import { createContext, finishContext, type App, type Context } from "./context";
 import { ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
 import { buildAppSchema } from "./schema";
 
@@ -26,13 +26,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The cost and depth limits of the configuration. */
+function operationLimits(app: App) {
+  return { maxComplexity: app.deps.config.maxQueryComplexity, maxDepth: app.deps.config.maxQueryDepth };
+}
+
 /** Logs unexpected errors with the request id, and rejects over-complex operations. */
 function operationPlugin(app: App, schema: GraphQLSchema): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operationName }) {
-          assertComplexity(schema, document, request.variables, operationName, app.deps.config.maxQueryComplexity);
+          assertComplexity(schema, document, request.variables, operationName, operationLimits(app));
+        },
+        async willSendResponse({ contextValue }) {
+          await finishContext(contextValue);
         },
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
@@ -107,24 +115,25 @@ export async function startServer(app: App, listen: { port: number; host: string
       context: (ctx) => {
         const requestId = randomUUID();
         const viewer = ctx.extra.viewer ? { ...ctx.extra.viewer, requestId } : null;
-        return createContext(app, viewer, requestId);
+        return createContext(app, viewer, requestId, ctx.extra.request.socket.remoteAddress ?? "unknown");
       },
       onSubscribe(_ctx, _id, payload) {
         try {
           const document = parse(payload.query);
           const errors = validate(schema, document);
           if (errors.length) return errors;
-          assertComplexity(schema, document, payload.variables ?? undefined, payload.operationName, app.deps.config.maxQueryComplexity);
+          assertComplexity(schema, document, payload.variables ?? undefined, payload.operationName, operationLimits(app));
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError("Cannot parse this operation")];
         }
         return undefined;
       },
-      onNext: (_ctx, _id, _payload, args, result) => {
-        const { requestId } = args.contextValue as Context;
+      onNext: async (_ctx, _id, _payload, args, result) => {
+        const context = args.contextValue as Context;
         for (const error of (result as ExecutionResult).errors ?? []) {
-          if (isUnexpected(error)) logger.error({ requestId, err: error.originalError ?? error, path: error.path }, "unexpected error");
+          if (isUnexpected(error)) logger.error({ requestId: context.requestId, err: error.originalError ?? error, path: error.path }, "unexpected error");
         }
+        await finishContext(context);
         return formatResult(result as ExecutionResult);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
@@ -153,6 +162,7 @@ export async function startServer(app: App, listen: { port: number; host: string
   await apollo.start();
 
   expressApp.disable("x-powered-by");
+  if (app.deps.config.trustProxy !== undefined) expressApp.set("trust proxy", app.deps.config.trustProxy);
   expressApp.use((req, res, next) => {
     const requestId = (req.get("x-request-id") ?? "").slice(0, 64) || randomUUID();
     res.locals.requestId = requestId;
@@ -188,7 +198,7 @@ export async function startServer(app: App, listen: { port: number; host: string
         const requestId = res.locals.requestId as string;
         const token = bearerToken(req.headers.authorization);
         const viewer = token ? await app.deps.tokens.verify(token, requestId) : null;
-        return createContext(app, viewer, requestId);
+        return createContext(app, viewer, requestId, req.ip ?? req.socket.remoteAddress ?? "unknown");
       },
     }),
   );

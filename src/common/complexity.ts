@@ -10,6 +10,13 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field
   return 1 + size * Math.max(childComplexity, 1);
 };
 
+/** What one operation may cost. */
+export interface OperationLimits {
+  maxComplexity: number;
+  /** 0: no depth limit. */
+  maxDepth: number;
+}
+
 /**
  * Rejects an operation whose estimated cost passes `max` with QUERY_TOO_COMPLEX, before any
  * resolver runs (HTTP status 400). Each field costs 1; a connection multiplies its nodes' cost by its page size.
@@ -19,8 +26,9 @@ export function assertComplexity(
   document: DocumentNode,
   variables: Record<string, unknown> | undefined,
   operationName: string | undefined | null,
-  max: number,
+  limits: OperationLimits,
 ): void {
+  const max = limits.maxComplexity;
   let complexity: number;
   try {
     complexity = getComplexity({
