@@ -242,10 +242,26 @@ describe("idempotent creation", () => {
     const retry = await server.admin.query(CREATE, { input });
     expect(retry.createAlliance).toEqual(first.createAlliance);
     expect(await allianceCount()).toBe(before + 1);
-    // The key names the first result even when the retry's input differs.
-    const changed = await server.admin.query(CREATE, { input: { ...input, name: "石塘镇（改）", regionCode: "331081005" } });
-    expect(changed.createAlliance.id).toBe(first.createAlliance.id);
+    // The key is bound to its input: the same key with another input is refused, writing nothing.
+    const { error } = await server.admin.expectError("CONFLICT", CREATE, { input: { ...input, name: "石塘镇（改）", regionCode: "331081005" } });
+    expect(error.extensions?.field).toBe("idempotencyKey");
     expect(await allianceCount()).toBe(before + 1);
+    // Key order and the key itself do not change what the input is.
+    const reordered = await server.admin.query(CREATE, { input: { idempotencyKey: input.idempotencyKey, parentId: input.parentId, regionCode: input.regionCode, level: input.level, name: input.name } });
+    expect(reordered.createAlliance.id).toBe(first.createAlliance.id);
+  });
+
+  test("a key expires after IDEMPOTENCY_KEY_TTL: it then names a new record", async () => {
+    const key = "create-expiring-key";
+    const first = await server.admin.query(CREATE, {
+      input: { name: "新河镇", level: "TOWNSHIP", regionCode: "331081011", parentId: tree.wenling.id, idempotencyKey: key },
+    });
+    await server.app.prisma.$executeRaw`UPDATE idempotency_key SET created_at = now() - interval '8 days' WHERE key = ${key}`;
+    const later = await server.admin.query(CREATE, {
+      input: { name: "箬横镇", level: "TOWNSHIP", regionCode: "331081012", parentId: tree.wenling.id, idempotencyKey: key },
+    });
+    expect(later.createAlliance.id).not.toBe(first.createAlliance.id);
+    expect(later.createAlliance.name).toBe("箬横镇");
   });
 
   test("the same key from another account creates that account's own record", async () => {

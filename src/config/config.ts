@@ -58,6 +58,7 @@ const environmentSchema = z.object({
   TRUST_PROXY: z.string().max(500).optional(),
   WS_MAX_SOCKETS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(20),
+  IDEMPOTENCY_KEY_TTL: z.string().regex(DURATION, "must look like 7d").default("7d"),
   INTROSPECTION: flag.optional(),
   LANDING_PAGE: flag.optional(),
 });
@@ -93,6 +94,8 @@ export interface Config {
   readonly trustProxy?: boolean | number | string;
   readonly wsMaxSocketsPerAccount: number;
   readonly wsMaxSubscriptionsPerSocket: number;
+  /** How long an idempotency key names its first result; after that the key is free again. */
+  readonly idempotencyKeyTtlSeconds: number;
   /** Schema introspection on (default: embedded mode only). */
   readonly introspection: boolean;
   /** Apollo's landing page at GET /graphql (default: embedded mode only). */
@@ -168,6 +171,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     trustProxy,
     wsMaxSocketsPerAccount: env.WS_MAX_SOCKETS_PER_ACCOUNT,
     wsMaxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    idempotencyKeyTtlSeconds: durationSeconds(env.IDEMPOTENCY_KEY_TTL),
     introspection: env.INTROSPECTION ?? mode === "embedded",
     landingPage: env.LANDING_PAGE ?? mode === "embedded",
   });
