@@ -46,6 +46,8 @@ export interface Context {
   readonly app: App;
   /** The client's address: the socket's, or X-Forwarded-For's when TRUST_PROXY says so. */
   readonly clientAddress: string;
+  /** Why a bearer token that verifies was refused (account deactivated, password changed); no viewer then. */
+  readonly refusedToken?: string;
   /** DataLoaders of this request, made on first use (see defineLoader). */
   readonly loaders: Map<unknown, unknown>;
   /**

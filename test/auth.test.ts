@@ -244,7 +244,7 @@ describe("WebSocket authentication", () => {
 
   test("a socket lives no longer than its token: at expiry the server closes it with 4403", async () => {
     const account = await server.app.prisma.account.findUniqueOrThrow({ where: { username: ADMIN.username } });
-    const shortLived = jwt.sign({ role: "ADMIN", alliance: null, org: null }, server.config.jwtSecret as string, {
+    const shortLived = jwt.sign({ role: "ADMIN", alliance: null, org: null, ver: account.tokenVersion }, server.config.jwtSecret as string, {
       subject: account.id,
       issuer: "zhulian",
       expiresIn: 2,

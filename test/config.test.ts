@@ -34,8 +34,35 @@ describe("loadConfig", () => {
       seed: "demo",
       logLevel: "info",
       maxQueryComplexity: 250000,
+      maxQueryDepth: 12,
+      passwordMinLength: 10,
+      loginMaxFailuresPerUsername: 10,
+      loginMaxFailuresPerAddress: 50,
+      loginFailureWindowSeconds: 900,
+      tokenCheckSeconds: 2,
+      trustProxy: undefined,
+      wsMaxSocketsPerAccount: 10,
+      wsMaxSubscriptionsPerSocket: 20,
+      introspection: true,
+      landingPage: true,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test("server mode turns introspection and the landing page off unless they are asked for", () => {
+    const server = { DATABASE_URL: "postgresql://db/zhulian", JWT_SECRET: SECRET };
+    expect(loadConfig(server)).toMatchObject({ introspection: false, landingPage: false });
+    expect(loadConfig({ ...server, INTROSPECTION: "true", LANDING_PAGE: "true" })).toMatchObject({ introspection: true, landingPage: true });
+    expect(loadConfig({ INTROSPECTION: "false", LANDING_PAGE: "0" })).toMatchObject({ introspection: false, landingPage: false });
+    expect(problems({ INTROSPECTION: "maybe" })).toEqual([expect.stringMatching(/^INTROSPECTION: /)]);
+  });
+
+  test("TOKEN_CHECK_SECONDS is at most 5, and TRUST_PROXY takes true, a hop count or addresses", () => {
+    expect(problems({ TOKEN_CHECK_SECONDS: "6" })).toEqual([expect.stringMatching(/^TOKEN_CHECK_SECONDS: /)]);
+    expect(loadConfig({ TOKEN_CHECK_SECONDS: "5" }).tokenCheckSeconds).toBe(5);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8" }).trustProxy).toBe("10.0.0.0/8");
   });
 
   test("DATABASE_URL switches to server mode, which seeds nothing by default and needs JWT_SECRET", () => {
@@ -57,7 +84,14 @@ describe("loadConfig", () => {
   test("SEED must be demo or none", () => {
     expect(problems({ SEED: "all" })).toEqual([expect.stringMatching(/^SEED: /)]);
     expect(loadConfig({ SEED: "none" }).seed).toBe("none");
-    expect(loadConfig({ DATABASE_URL: "postgresql://db/x", JWT_SECRET: SECRET, SEED: "demo" }).seed).toBe("demo");
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/x", JWT_SECRET: SECRET, SEED: "demo", ALLOW_DEMO_ACCOUNTS: "true" }).seed).toBe("demo");
+  });
+
+  test("SEED=demo with a DATABASE_URL is refused unless ALLOW_DEMO_ACCOUNTS=true: the demo passwords are public", () => {
+    expect(problems({ DATABASE_URL: "postgresql://db/x", JWT_SECRET: SECRET, SEED: "demo" })).toEqual([
+      expect.stringMatching(/^SEED: .*ALLOW_DEMO_ACCOUNTS=true/),
+    ]);
+    expect(loadConfig({ SEED: "demo" }).seed).toBe("demo");
   });
 
   test("URLs must have the right scheme", () => {
@@ -65,14 +99,25 @@ describe("loadConfig", () => {
     expect(problems({ REDIS_URL: "http://cache" })).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
   });
 
-  test("ADMIN_USERNAME and ADMIN_PASSWORD come together, and the password is long enough", () => {
+  test("ADMIN_USERNAME and ADMIN_PASSWORD come together, and the password follows the password policy", () => {
     expect(problems({ ADMIN_USERNAME: "admin" })).toEqual([expect.stringMatching(/ADMIN_USERNAME and ADMIN_PASSWORD/)]);
-    expect(problems({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "short" })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: /)]);
-    expect(loadConfig({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "long-enough" }).admin).toEqual({ username: "admin", password: "long-enough" });
+    expect(problems({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "short-pw1" })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: .*10 characters/)]);
+    expect(problems({ ADMIN_USERNAME: "administrator", ADMIN_PASSWORD: "administrator" })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: .*username/)]);
+    expect(problems({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "Password123" })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: .*common/)]);
+    expect(problems({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "short-pw1", PASSWORD_MIN_LENGTH: "8" })).toEqual([]);
+    expect(loadConfig({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "long-enough" }).admin).toEqual({
+      username: "admin",
+      password: "long-enough",
+      resetPassword: false,
+    });
+    expect(loadConfig({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "long-enough", ADMIN_RESET_PASSWORD: "true" }).admin?.resetPassword).toBe(true);
   });
 
   test("TOKEN_TTL, LOG_LEVEL and MAX_QUERY_COMPLEXITY are checked", () => {
-    expect(problems({ TOKEN_TTL: "12 hours" })).toEqual([expect.stringMatching(/^TOKEN_TTL: /)]);
+    expect(problems({ TOKEN_TTL: "12 hours" })).toContainEqual(expect.stringMatching(/^TOKEN_TTL: must look like/));
+    expect(problems({ TOKEN_TTL: "31d" })).toEqual([expect.stringMatching(/^TOKEN_TTL: .*30d/)]);
+    expect(problems({ TOKEN_TTL: "721h" })).toEqual([expect.stringMatching(/^TOKEN_TTL: /)]);
+    expect(loadConfig({ TOKEN_TTL: "30d" }).tokenTtl).toBe("30d");
     expect(problems({ LOG_LEVEL: "loud" })).toEqual([expect.stringMatching(/^LOG_LEVEL: /)]);
     expect(problems({ MAX_QUERY_COMPLEXITY: "5" })).toEqual([expect.stringMatching(/^MAX_QUERY_COMPLEXITY: /)]);
     expect(loadConfig({ TOKEN_TTL: "30m", LOG_LEVEL: "debug", MAX_QUERY_COMPLEXITY: "1000" })).toMatchObject({
@@ -111,7 +156,7 @@ describe("the embedded token secret", () => {
       const secret = fs.readFileSync(secretFile, "utf8");
       expect(secret.length).toBeGreaterThanOrEqual(32);
       expect(fs.statSync(secretFile).mode & 0o777).toBe(0o600);
-      const token = await first.deps.tokens.sign({ id: "3f0c1a52-0000-4000-8000-000000000001", role: "ADMIN", allianceId: null, organizationId: null });
+      const token = await first.deps.tokens.sign({ id: "3f0c1a52-0000-4000-8000-000000000001", role: "ADMIN", allianceId: null, organizationId: null, tokenVersion: 0 });
       await closeApp(first);
 
       const second = await openApp(config, logger, { inMemory: true });

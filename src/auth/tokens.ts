@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Role } from "../generated/prisma/enums";
 import type { Viewer } from "./viewer";
@@ -10,6 +11,8 @@ export interface TokenAccount {
   role: Role;
   allianceId: string | null;
   organizationId: string | null;
+  /** The account's token version: a token whose version is behind the account's is refused. */
+  tokenVersion: number;
 }
 
 interface Claims {
@@ -18,19 +21,25 @@ interface Claims {
   role?: Role;
   alliance?: string | null;
   org?: string | null;
+  ver?: number;
 }
 
 /** Signs and checks the bearer tokens that `login` hands out (HS256 JWT, expiring). */
 export class TokenIssuer {
+  /** A KeyObject, so that verify does not first try the secret as a PEM public key on every call. */
+  private readonly key: KeyObject;
+
   constructor(
-    private readonly secret: string,
+    secret: string,
     private readonly ttl: string,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(secret, "utf8"));
+  }
 
   sign(account: TokenAccount): Promise<string> {
-    const claims = { role: account.role, alliance: account.allianceId, org: account.organizationId };
+    const claims = { role: account.role, alliance: account.allianceId, org: account.organizationId, ver: account.tokenVersion };
     return Promise.resolve(
-      jwt.sign(claims, this.secret, {
+      jwt.sign(claims, this.key, {
         algorithm: "HS256",
         subject: account.id,
         issuer: ISSUER,
@@ -39,17 +48,22 @@ export class TokenIssuer {
     );
   }
 
-  /** The viewer a token stands for, or null when it is malformed, forged or expired. */
+  /**
+   * The viewer a token stands for, or null when it is malformed, forged or expired. This checks
+   * the signature only: whether the account still accepts the token is AccountStates' question.
+   */
   async verify(token: string, requestId: string): Promise<Viewer | null> {
     try {
-      const claims = jwt.verify(token, this.secret, { issuer: ISSUER, algorithms: ["HS256"] }) as Claims;
+      const claims = jwt.verify(token, this.key, { issuer: ISSUER, algorithms: ["HS256"] }) as Claims;
       if (!claims.sub || !claims.role || !roles.has(claims.role)) return null;
+      if (typeof claims.ver !== "number" || !Number.isInteger(claims.ver)) return null;
       return {
         accountId: claims.sub,
         role: claims.role,
         allianceId: claims.alliance ?? null,
         organizationId: claims.org ?? null,
         requestId,
+        tokenVersion: claims.ver,
         expiresAt: claims.exp ? claims.exp * 1000 : undefined,
       };
     } catch {

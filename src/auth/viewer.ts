@@ -10,6 +10,8 @@ export interface Viewer {
   readonly organizationId: string | null;
   /** The request (or WebSocket operation) the viewer is acting in, for the audit log. */
   readonly requestId: string;
+  /** The account's token version the token was signed with (see AccountStates). */
+  readonly tokenVersion?: number;
   /** When the token that signed the viewer in expires (ms since the epoch), if it says. */
   readonly expiresAt?: number;
 }

@@ -2,7 +2,8 @@
  * `npm run seed [-- --seed <number>]`: loads the demo dataset into the configured database
  * (DATABASE_URL, or the embedded database in DATA_DIR), migrating it first, with a progress bar
  * and the time taken. It refuses a database that already has alliances, and writes nothing
- * there: point DATABASE_URL at an empty database, or remove DATA_DIR, to load it again.
+ * there: point DATABASE_URL at an empty database, or remove DATA_DIR, to load it again. The demo
+ * accounts' passwords are public, so a DATABASE_URL also needs ALLOW_DEMO_ACCOUNTS=true.
  */
 import "reflect-metadata";
 import path from "node:path";
@@ -25,7 +26,8 @@ async function main(): Promise<number> {
   let seed: number;
   try {
     // Seeding signs no token: a placeholder secret spares server mode's JWT_SECRET requirement.
-    config = loadConfig({ JWT_SECRET: "npm-run-seed-signs-no-tokens-0000000000", ...process.env });
+    // SEED=demo makes loadConfig refuse a DATABASE_URL without ALLOW_DEMO_ACCOUNTS=true, as at start-up.
+    config = loadConfig({ JWT_SECRET: "npm-run-seed-signs-no-tokens-0000000000", ...process.env, SEED: "demo" });
     seed = parseSeed(process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,16 +1,20 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Role } from "../../common/enums";
+import { ConnectionType } from "../../common/pagination";
 
 @ObjectType({ description: "A sign-in account." })
 export class Account {
   @Field(() => ID)
   id: string;
 
-  @Field()
+  @Field({ description: "What the account signs in with; unique." })
   username: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: "ADMIN, COORDINATOR (of an alliance) or PARTNER (of an organization)." })
   role: Role;
+
+  @Field({ description: "False once deactivated: it cannot sign in and its tokens no longer work." })
+  active: boolean;
 
   allianceId: string | null;
   organizationId: string | null;
@@ -21,6 +25,8 @@ export class AuthPayload {
   @Field({ description: "Send as `Authorization: Bearer <token>`; it expires (TOKEN_TTL)." })
   token: string;
 
-  @Field(() => Account)
+  @Field(() => Account, { description: "The account the token signs in." })
   account: Account;
 }
+
+export const AccountConnection = ConnectionType(Account, "Account");
