@@ -161,6 +161,28 @@ describe("the demo accounts", () => {
     const { me } = await partner.query(`{ me { role organization { name kind } } }`);
     expect(me).toEqual({ role: "PARTNER", organization: { name: "温岭市阳光社会工作服务中心", kind: "SOCIAL_ORGANIZATION" } });
   });
+
+  test("the partner's organization holds about 40 active assignments made by the 温岭市 coordinator (unmasked) and some ended ones", async () => {
+    const partner = await login("wenling-partner");
+    const coordinator = await login("wenling-coordinator");
+    const coordinatorId = (await coordinator.query(`{ me { id } }`)).me.id;
+    const active = await partner.query(`{ assignments(active: true, first: 100) {
+      totalCount nodes { from to assignedBy { id username } household { id headName idNumber } } } }`);
+    expect(active.assignments.totalCount).toBe(40);
+    for (const node of active.assignments.nodes) {
+      expect(node).toMatchObject({ from: "2025-01-01", to: null, assignedBy: { id: coordinatorId, username: "wenling-coordinator" } });
+      expect(node.household.headName).not.toContain("*");
+      expect(isResidentId(node.household.idNumber)).toBe(true);
+    }
+    const ended = await partner.query(`{ assignments(active: false, first: 100) { totalCount nodes { to household { headName idNumber } } } }`);
+    expect(ended.assignments.totalCount).toBe(5);
+    expect(ended.assignments.nodes.every((n: { household: { headName: string } }) => n.household.headName.endsWith("**"))).toBe(true);
+    const first = await partner.query(`{ households(first: 3) { nodes { id headName idNumber } } }`);
+    const assigned = new Set(active.assignments.nodes.map((n: { household: { id: string } }) => n.household.id));
+    for (const node of first.households.nodes) {
+      if (!assigned.has(node.id)) expect(node.headName).toMatch(/^\p{Script=Han}{1,2}\*\*$/u);
+    }
+  });
 });
 
 describe("the demo dataset is a well-formed city", () => {
@@ -226,6 +248,10 @@ describe("the demo dataset is a well-formed city", () => {
       ["service_request", "household_id", "household"],
       ["service_request", "visit_id", "visit"],
       ["service_request", "claimed_by_id", "organization"],
+      ["service_request", "raised_by_organization_id", "organization"],
+      ["household_assignment", "household_id", "household"],
+      ["household_assignment", "organization_id", "organization"],
+      ["household_assignment", "assigned_by_id", "account"],
     ];
     const dangling = await sql<{ reference: string; missing: number }>(
       references

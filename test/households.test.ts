@@ -54,17 +54,18 @@ beforeAll(async () => {
 afterAll(() => stopAll(server));
 
 describe("masking and age bands (unit)", () => {
-  test("names keep the first character, and the last one from three characters on", () => {
-    expect(maskName("张三")).toBe("张*");
-    expect(maskName("张小明")).toBe("张*明");
-    expect(maskName("欧阳小明")).toBe("欧**明");
-    expect(maskName("李")).toBe("*");
-    expect(maskName("𠮷野家")).toBe("𠮷*家");
+  test("names keep the family name (both characters of a compound one) and `**`", () => {
+    expect(maskName("张三")).toBe("张**");
+    expect(maskName("张小明")).toBe("张**");
+    expect(maskName("欧阳小明")).toBe("欧阳**");
+    expect(maskName("上官婉儿")).toBe("上官**");
+    expect(maskName("李")).toBe("李**");
+    expect(maskName("𠮷野家")).toBe("𠮷**");
   });
 
-  test("ID numbers keep the first four and last four characters", () => {
-    expect(maskIdNumber("33100219600101123X")).toBe("3310**********123X");
-    expect(maskIdNumber("331002196001011234")).toBe("3310**********1234");
+  test("ID numbers keep the first six and the last character", () => {
+    expect(maskIdNumber("33100219600101123X")).toBe("331002***********X");
+    expect(maskIdNumber("331002196001011234")).toBe("331002***********4");
     expect(maskIdNumber("1234")).toBe("****");
   });
 
@@ -167,7 +168,7 @@ describe("registerHousehold", () => {
     expect(text).not.toContain(idNumber);
     expect(text).not.toContain("欧阳小明");
     expect(text).not.toContain("欧阳娜娜");
-    expect(row?.input).toMatchObject({ headName: "欧**明", idNumber: maskIdNumber(idNumber) });
+    expect(row?.input).toMatchObject({ headName: "欧阳**", idNumber: maskIdNumber(idNumber) });
   });
 
   describe("refuses bad input, writing nothing", () => {
@@ -294,13 +295,13 @@ describe("who sees what", () => {
   });
   const masked = () => ({
     id: household.id,
-    headName: "周*梅",
-    idNumber: `3310**********${idNumber.slice(-4)}`,
+    headName: "周**",
+    idNumber: `331081***********${idNumber.slice(-1)}`,
     size: 3,
     members: [
-      { name: "周*梅", ageBand: "ADULT" },
-      { name: "欧**明", ageBand: "AGE_7_TO_10" },
-      { name: "周*", ageBand: "UNDER_7" },
+      { name: "周**", ageBand: "ADULT" },
+      { name: "欧阳**", ageBand: "AGE_7_TO_10" },
+      { name: "周**", ageBand: "UNDER_7" },
     ],
   });
 
@@ -322,7 +323,7 @@ describe("who sees what", () => {
     expect(node).toEqual({
       id: household.id,
       category: "DIBAO_MARGINAL",
-      headName: "周*梅",
+      headName: "周**",
       idNumber: masked().idNumber,
       members: masked().members.map(({ name }) => ({ name })),
     });
@@ -382,11 +383,16 @@ describe("who sees what", () => {
     const query = `query ($allianceId: ID, $first: Int) {
       households(allianceId: $allianceId, first: $first) { nodes { headName idNumber members { name ageBand } } }
     }`;
+    // The fewer of two runs: a run may also re-check the token (at most every TOKEN_CHECK_SECONDS).
     const statementsFor = async (first: number) => {
-      const before = server.statements();
-      const data = await wenlingPartner.query(query, { allianceId: village, first });
-      expect(data.households.nodes).toHaveLength(first);
-      return server.statements() - before;
+      const runs: number[] = [];
+      for (let run = 0; run < 2; run += 1) {
+        const before = server.statements();
+        const data = await wenlingPartner.query(query, { allianceId: village, first });
+        expect(data.households.nodes).toHaveLength(first);
+        runs.push(server.statements() - before);
+      }
+      return Math.min(...runs);
     };
     const small = await statementsFor(1);
     const large = await statementsFor(4);

@@ -191,16 +191,29 @@ describe("recordVisit", () => {
       partner = await partnerOf(server, organization.id);
       const jiaojiang = await createOrganization(server.admin, { allianceIds: [tree.jiaojiang.id] });
       jiaojiangPartner = await partnerOf(server, jiaojiang.id);
+      await coordinator.query(`mutation ($input: AssignHouseholdInput!) { assignHousehold(input: $input) { id } }`, {
+        input: { householdId: household.id, organizationId: organization.id, from: daysFromToday(-30) },
+      });
     });
 
-    test("records for its own organization, which is the default", async () => {
+    test("records for its own organization, which is the default, on a household assigned to it", async () => {
       const data = await partner.query(RECORD_VISIT, {
         input: { householdId: household.id, visitedOn: daysFromToday(-1), happinessListDelivered: false },
       });
       expect(data.recordVisit.organization.id).toBe(organization.id);
-      // the household comes back masked for a partner
-      const masked = await partner.query(`query ($id: ID!) { household(id: $id) { headName } }`, { id: household.id });
-      expect(masked.household.headName).toBe("张*明");
+      const assigned = await partner.query(`query ($id: ID!) { household(id: $id) { headName } }`, { id: household.id });
+      expect(assigned.household.headName).toBe("张小明");
+    });
+
+    test("may not record a visit to a household of its area that is not assigned to it (FORBIDDEN)", async () => {
+      const neighbour = await registerHousehold(server.admin, { allianceId: tree.taipingA.id, headName: "李四" });
+      const before = await counts();
+      await partner.expectError("FORBIDDEN", RECORD_VISIT, {
+        input: { householdId: neighbour.id, visitedOn: daysFromToday(0), happinessListDelivered: false, needs: ["OTHER"] },
+      });
+      expect(await counts()).toEqual(before);
+      const masked = await partner.query(`query ($id: ID!) { household(id: $id) { headName } }`, { id: neighbour.id });
+      expect(masked.household.headName).toBe("李**");
     });
 
     test("may not record for another organization (FORBIDDEN)", async () => {

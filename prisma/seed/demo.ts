@@ -20,7 +20,6 @@ import { hashPassword } from "../../src/auth/passwords";
 import type { SqlRunner } from "../../src/db/sql-runner";
 import { BULK_CHUNK, bulkInsert, type BulkColumn } from "./bulk";
 import { DEMO_FIGURES, generateDemoRows, type DemoLandmarks, type DemoRows, type HouseholdMembers } from "./generate";
-import { Random } from "./random";
 
 export { DEMO_FIGURES };
 export type { DemoLandmarks };
@@ -66,8 +65,9 @@ export const TABLE_COLUMNS: Record<keyof DemoRows | "household_member" | "accoun
   welfare_lottery_grant: [col("id", "uuid"), col("code", "text"), col("level", '"GrantLevel"'), col("year", "int"), col("alliance_id", "uuid"), col("amount", "numeric"), col("allocated", "numeric"), col("created_at", "timestamptz")],
   funding: [col("id", "uuid"), col("project_id", "uuid"), col("source", '"FundingSource"'), col("amount", "numeric"), col("received_on", "date"), col("grant_id", "uuid"), col("note", "text"), col("created_at", "timestamptz")],
   visit: [col("id", "uuid"), col("household_id", "uuid"), col("visited_on", "date"), col("organization_id", "uuid"), col("happiness_list_delivered", "bool"), col("note", "text"), col("created_at", "timestamptz")],
-  service_request: [col("id", "uuid"), col("alliance_id", "uuid"), col("household_id", "uuid"), col("visit_id", "uuid"), col("category", '"ServiceCategory"'), col("urgency", '"Urgency"'), col("title", "text"), col("description", "text"), col("status", '"RequestStatus"'), col("created_at", "timestamptz"), col("claimed_by_id", "uuid"), col("claimed_at", "timestamptz"), col("fulfilled_at", "timestamptz"), col("cancelled_at", "timestamptz"), col("cancel_reason", "text")],
+  service_request: [col("id", "uuid"), col("alliance_id", "uuid"), col("household_id", "uuid"), col("visit_id", "uuid"), col("category", '"ServiceCategory"'), col("urgency", '"Urgency"'), col("title", "text"), col("description", "text"), col("status", '"RequestStatus"'), col("created_at", "timestamptz"), col("claimed_by_id", "uuid"), col("claimed_at", "timestamptz"), col("fulfilled_at", "timestamptz"), col("cancelled_at", "timestamptz"), col("cancel_reason", "text"), col("raised_by_account_id", "uuid"), col("raised_by_organization_id", "uuid")],
   service_record: [col("id", "uuid"), col("project_id", "uuid"), col("household_id", "uuid"), col("organization_id", "uuid"), col("served_on", "date"), col("service_request_id", "uuid"), col("note", "text"), col("created_at", "timestamptz")],
+  household_assignment: [col("id", "uuid"), col("household_id", "uuid"), col("organization_id", "uuid"), col("from_date", "date"), col("to_date", "date"), col("assigned_by_id", "uuid"), col("ended_by_id", "uuid"), col("created_at", "timestamptz")],
   account: [col("id", "uuid"), col("username", "text"), col("password_hash", "text"), col("role", '"Role"'), col("alliance_id", "uuid"), col("organization_id", "uuid"), col("created_at", "timestamptz")],
 };
 
@@ -169,7 +169,6 @@ async function skipForeignKeyChecks(sql: SqlRunner): Promise<void> {
 }
 
 async function accountRows(seed: number, landmarks: DemoLandmarks): Promise<unknown[][]> {
-  const rng = new Random(`${seed}/accounts`);
   const where: Record<string, [string | null, string | null]> = {
     "demo-admin": [null, null],
     "wenling-coordinator": [landmarks.wenlingId, null],
@@ -180,7 +179,7 @@ async function accountRows(seed: number, landmarks: DemoLandmarks): Promise<unkn
   return Promise.all(
     DEMO_ACCOUNTS.map(async (account) => {
       const [allianceId, organizationId] = where[account.username];
-      return [rng.uuid(), account.username, await hashPassword(account.password), account.role, allianceId, organizationId, created];
+      return [landmarks.accountIds[account.username], account.username, await hashPassword(account.password), account.role, allianceId, organizationId, created];
     }),
   );
 }

@@ -52,6 +52,7 @@ export interface DemoRows {
   visit: unknown[][];
   service_request: unknown[][];
   service_record: unknown[][];
+  household_assignment: unknown[][];
 }
 
 /** Ids of the places and organizations the demo accounts and the documentation refer to. */
@@ -62,7 +63,15 @@ export interface DemoLandmarks {
   shiqiaotouId: string;
   /** The 温岭市 social organization the demo PARTNER account belongs to. */
   wenlingPartnerOrganizationId: string;
+  /** The ids of the demo accounts, by username. */
+  accountIds: Record<string, string>;
 }
+
+/** The demo accounts' usernames, in the order their ids are drawn. */
+export const DEMO_USERNAMES = ["demo-admin", "wenling-coordinator", "taiping-coordinator", "wenling-partner"] as const;
+
+/** Care assignments of the demo partner's organization: active since 2025-01-01, and some ended in 2024. */
+const DEMO_ASSIGNMENTS = { ACTIVE: 40, ENDED: 5 };
 
 const DAY = 86_400_000;
 const day = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY);
@@ -233,6 +242,7 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     visit: [],
     service_request: [],
     service_record: [],
+    household_assignment: [],
   };
   const between = (window: { from: number; to: number }) => rng.int(window.from, window.to);
   const placeName = (taken: Set<string>, suffix: string) => {
@@ -609,9 +619,11 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     const category = extraFields.category ?? rng.pick(requestCategories);
     const title = extraFields.title ?? rng.pick(REQUEST_TITLES[category]);
     const household = visitIndex === null ? null : households[inPeriodVisits[visitIndex].household].id;
+    const raisedByOrganization = visitIndex === null ? null : rows.visit[visitIndex][3];
     rows.service_request.push([
       id, alliance.id, household, visitIndex === null ? null : visitIds[visitIndex], category, urgency(), title, null, status, createdAt,
       extraFields.claimedBy?.id ?? null, extraFields.claimedAt ?? null, extraFields.fulfilledAt ?? null, extraFields.cancelledAt ?? null, extraFields.cancelReason ?? null,
+      null, raisedByOrganization,
     ]);
     return id;
   };
@@ -676,10 +688,34 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
   const before = fundable([...active, ...otherProjects], H2_2024);
   for (let i = 0; i < OUT_OF_PERIOD_SERVICE_RECORDS; i += 1) serve(rng.pick(before), H2_2024);
 
+  // ---------------------------------------------------------------- care assignments
+  const accountRng = new Random(`${seed}/accounts`);
+  const accountIds = Object.fromEntries(DEMO_USERNAMES.map((username) => [username, accountRng.uuid()]));
+  const assignmentRng = new Random(`${seed}/assignments`);
+  const partnerHouseholds = assignmentRng.shuffle(
+    households.flatMap((h, i) => (h.category !== "OTHER_MONITORED" && (h.village.parent === taiping || h.village.parent === shiqiaotou) ? [i] : [])),
+  );
+  const assigned = partnerHouseholds.slice(0, DEMO_ASSIGNMENTS.ACTIVE + DEMO_ASSIGNMENTS.ENDED);
+  assigned.forEach((h, i) => {
+    const ended = i >= DEMO_ASSIGNMENTS.ACTIVE;
+    const from = ended ? day("2024-07-01") : day("2025-01-01");
+    rows.household_assignment.push([
+      assignmentRng.uuid(), households[h].id, demoPartner.id, isoDay(from), ended ? "2024-12-31" : null,
+      accountIds["wenling-coordinator"], ended ? accountIds["wenling-coordinator"] : null, instant(from - 1, 10),
+    ]);
+  });
+
   return {
     rows,
     members: householdMembers(seed, heads),
-    landmarks: { cityId: city.id, wenlingId: wenling.id, taipingId: taiping.id, shiqiaotouId: shiqiaotou.id, wenlingPartnerOrganizationId: demoPartner.id },
+    landmarks: {
+      cityId: city.id,
+      wenlingId: wenling.id,
+      taipingId: taiping.id,
+      shiqiaotouId: shiqiaotou.id,
+      wenlingPartnerOrganizationId: demoPartner.id,
+      accountIds,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { registerEnumType } from "type-graphql";
 import {
+  AccessGround,
   AgeBand,
   AllianceLevel,
   AssistanceCategory,
@@ -16,6 +17,7 @@ import {
 } from "./enum-values";
 
 export {
+  AccessGround,
   AgeBand,
   AllianceLevel,
   AssistanceCategory,
@@ -89,7 +91,17 @@ registerEnumType(Role, {
     COORDINATOR: { description: "Alliance coordinator: everything in the subtree of `alliance`, PII included." },
     PARTNER: {
       description:
-        "Member of a partner organization: open needs where the organization is a member (and below), PII masked except on requests it has claimed.",
+        "Member of a partner organization: open needs where the organization is a member (and below), PII masked except for households assigned to the organization and households of requests it claimed that another party raised.",
     },
+  },
+});
+registerEnumType(AccessGround, {
+  name: "AccessGround",
+  description: "Why an account saw a household's names and ID number unmasked.",
+  valuesConfig: {
+    ASSIGNED: { description: "The partner's organization holds a care assignment (结对帮扶) for the household, active that day." },
+    CLAIMED: { description: "The partner's organization holds the claim of a request for the household that another party raised." },
+    COORDINATOR: { description: "The household lies in the coordinator's subtree." },
+    ADMIN: { description: "The city administrator." },
   },
 });

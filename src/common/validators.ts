@@ -72,3 +72,39 @@ export const IsResidentId = decorator(
   (value) => isResidentId(value),
   "must be an 18-character 身份证号 with a valid GB 11643 check digit and a real birth date",
 );
+
+/** Full-width ASCII (U+FF01–U+FF5E) as the ASCII character it stands for. */
+function halfWidth(text: string): string {
+  return text.replace(/[\uFF01-\uFF5E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0));
+}
+
+/** White space (U+3000 included) and dashes of any kind, which people put inside numbers. */
+const SEPARATORS = /[\s\p{Pd}\u2212\uFE63\uFF0D]/gu;
+
+const MOBILE_NUMBER = /1[3-9]\d{9}/;
+const ID_CANDIDATE = /^\d{17}[\dX]$/;
+
+/**
+ * True when free text carries a 身份证号 (valid check digit and birth date) or a mainland
+ * mobile number (`1[3-9]` and 9 digits, anywhere in a run of digits), once full-width
+ * characters are made ASCII and white space and dashes are removed.
+ */
+export function containsPersonalNumber(text: string, today = new Date()): boolean {
+  const compact = halfWidth(text).replace(SEPARATORS, "").toUpperCase();
+  if (MOBILE_NUMBER.test(compact)) return true;
+  for (let i = 0; i + 18 <= compact.length; i += 1) {
+    const candidate = compact.slice(i, i + 18);
+    if (ID_CANDIDATE.test(candidate) && isResidentId(candidate, today)) return true;
+  }
+  return false;
+}
+
+/** The message of a refused free text; it never repeats the text. */
+export const PERSONAL_NUMBER_MESSAGE = "must not contain an ID or phone number";
+
+/** Free text that partners read: no 身份证号 and no mobile number (see containsPersonalNumber). */
+export const IsFreeText = decorator(
+  "isFreeText",
+  (value) => typeof value === "string" && !containsPersonalNumber(value),
+  PERSONAL_NUMBER_MESSAGE,
+);

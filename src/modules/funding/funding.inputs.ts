@@ -2,6 +2,7 @@ import { IsInt, IsOptional, Length, Max, MaxLength, Min } from "class-validator"
 import { Field, ID, InputType, Int } from "type-graphql";
 import { FundingSource, GrantLevel } from "../../common/enums";
 import { DateScalar, MoneyScalar, type Decimal } from "../../common/scalars";
+import { IsFreeText } from "../../common/validators";
 
 @InputType({ description: "Money a project received from a source other than a welfare-lottery grant." })
 export class AddFundingInput {
@@ -20,6 +21,7 @@ export class AddFundingInput {
   @Field(() => String, { nullable: true, description: "At most 500 characters." })
   @IsOptional()
   @MaxLength(500)
+  @IsFreeText()
   note?: string | null;
 
   @Field(() => String, { nullable: true, description: "A retry with the same key returns the first funding." })

@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import type { AccessGround } from "../../common/enums";
 import { defineLoader } from "../../context";
 import type { Household, HouseholdMember } from "../../generated/prisma/client";
 import { HouseholdService } from "./household.service";
@@ -13,7 +14,7 @@ export const householdMembers = defineLoader(
   (ctx) => new DataLoader<string, HouseholdMember[]>((ids) => ctx.app.get(HouseholdService).membersOf(ids)),
 );
 
-/** Whether the viewer may see each household's names and ID numbers: one statement per response. */
+/** The ground on which the viewer may see each household's names and ID numbers (null: masked): one statement per batch. */
 export const householdPiiAccess = defineLoader(
-  (ctx) => new DataLoader<string, boolean>((ids) => ctx.app.get(HouseholdService).piiAccess(ctx.viewer, ids)),
+  (ctx) => new DataLoader<string, AccessGround | null>((ids) => ctx.app.get(HouseholdService).piiAccess(ctx.viewer, ids)),
 );

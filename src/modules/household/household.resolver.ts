@@ -4,12 +4,21 @@ import { PageArgsType } from "../../common/pagination";
 import { DateScalar, todayInChina } from "../../common/scalars";
 import type { Context } from "../../context";
 import { Alliance, allianceById } from "../alliance";
+import { recordUnmaskedRead } from "./access-record";
 import { ageBandOf } from "./age-band";
 import { RegisterHouseholdInput } from "./household.inputs";
 import { householdMembers, householdPiiAccess } from "./household.loaders";
 import { HouseholdService } from "./household.service";
 import { Household, HouseholdConnection, HouseholdMember } from "./household.types";
 import { maskIdNumber, maskName } from "./masking";
+
+/** True when the viewer may see the household's names and ID number; notes the unmasked read for the access record. */
+async function unmasked(ctx: Context, householdId: string): Promise<boolean> {
+  const ground = await householdPiiAccess(ctx).load(householdId);
+  if (!ground) return false;
+  recordUnmaskedRead(ctx, householdId, ground);
+  return true;
+}
 
 @ArgsType()
 class HouseholdsArgs extends PageArgsType {
@@ -59,17 +68,20 @@ export class HouseholdResolver {
     return allianceById(ctx).load(household.allianceId);
   }
 
-  @FieldResolver(() => String, { description: "Head of household; masked (e.g. 张*明) for callers without PII access." })
+  @FieldResolver(() => String, {
+    description:
+      "Head of household. Masked to the family name and `**` (卢**, 欧阳**) unless you have a ground to see it: ADMIN; a COORDINATOR of its subtree; a PARTNER whose organization holds an active assignment for the household, or the claim of a request for it that another party raised. Every unmasked read is recorded.",
+  })
   async headName(@Root() household: Household, @Ctx() ctx: Context): Promise<string> {
-    return (await householdPiiAccess(ctx).load(household.id)) ? household.headName : maskName(household.headName);
+    return (await unmasked(ctx, household.id)) ? household.headName : maskName(household.headName);
   }
 
   @FieldResolver(() => String, {
     description:
-      "Resident ID (身份证号), 18 characters with a valid check digit; masked (3301**********1234) without PII access.",
+      "Resident ID (身份证号), 18 characters with a valid check digit. Masked to its first 6 and last 1 characters (331081***********X) on the same terms as headName; every unmasked read is recorded.",
   })
   async idNumber(@Root() household: Household, @Ctx() ctx: Context): Promise<string> {
-    return (await householdPiiAccess(ctx).load(household.id)) ? household.idNumber : maskIdNumber(household.idNumber);
+    return (await unmasked(ctx, household.id)) ? household.idNumber : maskIdNumber(household.idNumber);
   }
 
   @FieldResolver(() => [HouseholdMember], { description: "Everyone in the household, the head included, oldest first." })
@@ -80,9 +92,11 @@ export class HouseholdResolver {
 
 @Resolver(() => HouseholdMember)
 export class HouseholdMemberResolver {
-  @FieldResolver(() => String, { description: "Masked (e.g. 张*) for callers without PII access." })
+  @FieldResolver(() => String, {
+    description: "The person's name; masked to the family name and `**` (张**) on the same terms as Household.headName, and recorded when read unmasked.",
+  })
   async name(@Root() member: HouseholdMember, @Ctx() ctx: Context): Promise<string> {
-    return (await householdPiiAccess(ctx).load(member.householdId)) ? member.name : maskName(member.name);
+    return (await unmasked(ctx, member.householdId)) ? member.name : maskName(member.name);
   }
 
   @FieldResolver(() => AgeBand, { description: "Age band today (China time), from the birth date." })

@@ -1,5 +1,5 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Viewer } from "../../auth";
-import type { AssistanceCategory } from "../../common/enums";
+import type { AccessGround, AssistanceCategory } from "../../common/enums";
 import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import { decodeCursor, paginate, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
@@ -70,29 +70,43 @@ export class HouseholdService {
   }
 
   /**
-   * Whether the viewer may see the names and ID numbers of each household, in key order, with
-   * at most one SQL statement: ADMIN always; a COORDINATOR for households in its subtree; a
-   * PARTNER only for households on which its organization holds a request in status CLAIMED.
+   * The ground on which the viewer may see the names and ID numbers of each household (null:
+   * masked), in key order, with at most one SQL statement: ADMIN always; a COORDINATOR for
+   * households in its subtree; a PARTNER only while its organization holds an assignment
+   * active today (ASSIGNED), or the claim of a request for the household that another party
+   * raised (CLAIMED): a need its own organization found does not widen what it sees.
    */
-  async piiAccess(viewer: Viewer | null, householdIds: readonly string[]): Promise<boolean[]> {
-    if (!viewer) return householdIds.map(() => false);
-    if (viewer.role === "ADMIN") return householdIds.map(() => true);
-    const valid = householdIds.filter(isId);
-    if (valid.length === 0) return householdIds.map(() => false);
-    let rows: { id: string }[] = [];
+  async piiAccess(viewer: Viewer | null, householdIds: readonly string[]): Promise<(AccessGround | null)[]> {
+    if (!viewer) return householdIds.map(() => null);
+    if (viewer.role === "ADMIN") return householdIds.map(() => "ADMIN");
+    const valid = [...new Set(householdIds.filter(isId))];
+    if (valid.length === 0) return householdIds.map(() => null);
+    let rows: { id: string; ground: AccessGround }[] = [];
     if (viewer.role === "COORDINATOR") {
       const scope = await this.app.deps.scopes.of(viewer);
-      rows = await this.prisma.$queryRaw<{ id: string }[]>`
-        SELECT h.id::text AS id FROM household h JOIN alliance a ON a.id = h.alliance_id
+      rows = await this.prisma.$queryRaw<{ id: string; ground: AccessGround }[]>`
+        SELECT h.id::text AS id, 'COORDINATOR' AS ground FROM household h JOIN alliance a ON a.id = h.alliance_id
          WHERE h.id = ANY(${valid}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}`;
     } else if (viewer.organizationId) {
-      rows = await this.prisma.$queryRaw<{ id: string }[]>`
-        SELECT DISTINCT r.household_id::text AS id FROM service_request r
-         WHERE r.household_id = ANY(${valid}::uuid[])
-           AND r.claimed_by_id = ${viewer.organizationId}::uuid AND r.status = 'CLAIMED'`;
+      const organizationId = viewer.organizationId;
+      const today = isoDate(todayInChina());
+      rows = await this.prisma.$queryRaw<{ id: string; ground: AccessGround }[]>`
+        SELECT h.id::text AS id,
+               CASE WHEN EXISTS (
+                      SELECT 1 FROM household_assignment ha
+                       WHERE ha.household_id = h.id AND ha.organization_id = ${organizationId}::uuid
+                         AND ha.from_date <= ${today}::date AND (ha.to_date IS NULL OR ha.to_date >= ${today}::date))
+                    THEN 'ASSIGNED'
+                    WHEN EXISTS (
+                      SELECT 1 FROM service_request r
+                       WHERE r.household_id = h.id AND r.status = 'CLAIMED' AND r.claimed_by_id = ${organizationId}::uuid
+                         AND r.raised_by_organization_id IS DISTINCT FROM ${organizationId}::uuid)
+                    THEN 'CLAIMED'
+               END AS ground
+          FROM unnest(${valid}::uuid[]) AS h(id)`;
     }
-    const granted = new Set(rows.map((row) => row.id));
-    return householdIds.map((id) => granted.has(id));
+    const granted = new Map(rows.filter((row) => row.ground).map((row) => [row.id, row.ground]));
+    return householdIds.map((id) => granted.get(id.toLowerCase()) ?? null);
   }
 
   /** One household: null when there is none, FORBIDDEN when it lies outside the viewer's scope. */
@@ -201,18 +215,29 @@ export class HouseholdService {
     const headListed = persons.some((p) => p.name === headName && p.birthDate.getTime() === headBirth.getTime());
     if (!headListed) persons.unshift({ name: headName, birthDate: headBirth });
 
-    return runMutation(
+    let refusedOutsideScope = false;
+    const registration = runMutation(
       this.app,
       viewer,
       {
         operation: "registerHousehold",
         input: auditInput(input),
+        keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.household.findUnique({ where: { id } }),
       },
       async (tx) => {
-        const duplicate = await tx.household.findUnique({ where: { idNumber: input.idNumber }, select: { id: true } });
-        if (duplicate) throw conflict("idNumber: a household with this 身份证号 is registered already", { field: "idNumber" });
+        const duplicate = await tx.household.findUnique({
+          where: { idNumber: input.idNumber },
+          select: { alliance: { select: { path: true } } },
+        });
+        if (duplicate && inScope(scope, duplicate.alliance.path)) {
+          throw conflict("idNumber: a household with this 身份证号 is registered already", { field: "idNumber" });
+        }
+        if (duplicate) {
+          refusedOutsideScope = true;
+          throw conflict("idNumber: this 身份证号 cannot be registered here", { field: "idNumber" });
+        }
         return tx.household.create({
           data: {
             allianceId: alliance.id,
@@ -225,6 +250,25 @@ export class HouseholdService {
         });
       },
     );
+    try {
+      return await registration;
+    } catch (error) {
+      if (refusedOutsideScope) await this.auditRefusal(viewer, input, "DUPLICATE_ID_NUMBER");
+      throw error;
+    }
+  }
+
+  /** Writes a refused registration to the audit log (masked input, no result) after its transaction rolled back. */
+  private async auditRefusal(viewer: Viewer | null, input: RegisterHouseholdInput, refused: string): Promise<void> {
+    await this.prisma.auditLog.create({
+      data: {
+        accountId: viewer?.accountId ?? null,
+        operation: "registerHousehold",
+        input: { ...auditInput(input), refused },
+        resultId: null,
+        requestId: viewer?.requestId ?? null,
+      },
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { IsOptional, MaxLength } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { DateScalar } from "../../common/scalars";
+import { IsFreeText } from "../../common/validators";
 
 @InputType({ description: "A household served once by a project, by the lead or a partner organization." })
 export class RecordServiceInput {
@@ -26,6 +27,7 @@ export class RecordServiceInput {
   @Field(() => String, { nullable: true, description: "At most 500 characters; no personal data." })
   @IsOptional()
   @MaxLength(500)
+  @IsFreeText()
   note?: string | null;
 
   @Field(() => String, { nullable: true, description: "A retry with the same key returns the first record: one 户次, not two." })

@@ -2,13 +2,14 @@ import { ArrayMaxSize, IsOptional, Length } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { ServiceCategory } from "../../common/enums";
 import { DateScalar } from "../../common/scalars";
+import { IsFreeText } from "../../common/validators";
 
 @InputType({ description: "A 探访关爱 visit to record." })
 export class RecordVisitInput {
-  @Field(() => ID, { description: "A household in your scope." })
+  @Field(() => ID, { description: "A household in your scope; for a PARTNER, one assigned to its organization on visitedOn." })
   householdId: string;
 
-  @Field(() => DateScalar, { description: "The day of the visit: not in the future (China time), not before 2000." })
+  @Field(() => DateScalar, { description: "The day of the visit: not in the future (China time), not before 2000; a PARTNER's at most 14 days back." })
   visitedOn: Date;
 
   @Field(() => ID, {
@@ -29,9 +30,10 @@ export class RecordVisitInput {
   @ArrayMaxSize(9)
   needs?: ServiceCategory[] | null;
 
-  @Field(() => String, { nullable: true, description: "Up to 500 characters." })
+  @Field(() => String, { nullable: true, description: "Up to 500 characters; no ID or phone numbers (partners read it)." })
   @IsOptional()
   @Length(0, 500)
+  @IsFreeText()
   note?: string | null;
 
   @Field(() => String, { nullable: true, description: "A retry with the same key returns the first visit and counts once." })

@@ -5,8 +5,9 @@ import { runMutation } from "../../common/mutation";
 import { partitionedPages, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
-import { badInput, forbidden } from "../../errors";
+import { AppError, badInput, ErrorCode, forbidden } from "../../errors";
 import { Prisma, type Visit } from "../../generated/prisma/client";
+import { AssignmentService } from "../assignment";
 import { HouseholdService } from "../household";
 import { OrganizationService } from "../organization";
 import { ServiceRequestService } from "../service-request";
@@ -14,6 +15,10 @@ import type { RecordVisitInput } from "./visit.inputs";
 
 /** The earliest day a visit may be recorded for. */
 const EARLIEST_VISIT = new Date(Date.UTC(2000, 0, 1));
+
+/** How many days back a PARTNER may date a visit. */
+const PARTNER_VISIT_DAYS_BACK = 14;
+const DAY_MS = 86_400_000;
 
 /** Chinese labels of the service categories, for the titles of needs found on visits. */
 const CATEGORY_LABEL: Record<ServiceCategory, string> = {
@@ -70,8 +75,10 @@ export class VisitService {
   /**
    * Records a visit to a household in the viewer's scope. Each need found becomes an OPEN
    * service request of the household's alliance in the same transaction (its CREATED event is
-   * published after commit). A PARTNER records for its own organization only. A retry with the
-   * same idempotency key returns the first visit and writes nothing.
+   * published after commit), raised by the viewer and the visiting organization. A PARTNER
+   * records for its own organization only, for a household assigned to it on the day of the
+   * visit, at most 14 days back. A retry with the same idempotency key returns the first visit
+   * and writes nothing.
    */
   async record(viewer: Viewer | null, input: RecordVisitInput): Promise<Visit> {
     const today = todayInChina();
@@ -81,6 +88,7 @@ export class VisitService {
     if (input.visitedOn.getTime() < EARLIEST_VISIT.getTime()) throw badInput("visitedOn", "must not be before 2000-01-01");
     const { household, alliancePath } = await this.app.get(HouseholdService).requireInScope(viewer, input.householdId);
     const organizationId = await this.visitingOrganization(viewer, input.organizationId);
+    if (viewer?.role === "PARTNER" && organizationId) await this.requireAssignedVisit(organizationId, household.id, input.visitedOn, today);
     const needs = [...new Set(input.needs ?? [])];
 
     return runMutation(
@@ -113,11 +121,35 @@ export class VisitService {
             urgency: "NORMAL",
             title: `探访发现需求：${CATEGORY_LABEL[category]}`,
             description: null,
+            raisedByAccountId: viewer?.accountId ?? null,
+            raisedByOrganizationId: organizationId,
           });
         }
         return visit;
       },
     );
+  }
+
+  /**
+   * A PARTNER records a visit only for a household assigned to its organization on the day of
+   * the visit, dated at most PARTNER_VISIT_DAYS_BACK days before today: FORBIDDEN otherwise.
+   */
+  private async requireAssignedVisit(organizationId: string, householdId: string, visitedOn: Date, today: Date): Promise<void> {
+    const earliest = new Date(today.getTime() - PARTNER_VISIT_DAYS_BACK * DAY_MS);
+    if (visitedOn.getTime() < earliest.getTime()) {
+      throw new AppError(
+        ErrorCode.FORBIDDEN,
+        `visitedOn: a partner records visits of the last ${PARTNER_VISIT_DAYS_BACK} days only (from ${isoDate(earliest)})`,
+        { field: "visitedOn" },
+      );
+    }
+    if (!(await this.app.get(AssignmentService).isAssigned(organizationId, householdId, visitedOn))) {
+      throw new AppError(
+        ErrorCode.FORBIDDEN,
+        "householdId: a partner records visits only to households assigned to its organization on the day of the visit",
+        { field: "householdId" },
+      );
+    }
   }
 
   /** The organization a visit is recorded for: a PARTNER's own; for others one they may see, or none. */
