@@ -232,6 +232,25 @@ describe("a COORDINATOR creating alliances", () => {
     expect(haimenA.operatingStatus).toBe("STANDARD");
     await server.admin.expectError("NOT_FOUND", SET, { id: "00000000-0000-4000-8000-000000000000", status: "SUSPENDED" });
   });
+
+  test("a coordinator cannot set the status of its own alliance, only of those below it; ADMIN can set any", async () => {
+    const SET = `mutation ($id: ID!, $status: OperatingStatus!) { setOperatingStatus(allianceId: $id, status: $status) { id operatingStatus } }`;
+    const taipingCoordinator = await coordinatorOf(server, tree.taiping.id);
+    const audits = () => server.app.prisma.auditLog.count({ where: { operation: "setOperatingStatus" } });
+    const before = await audits();
+    const { error } = await wenlingCoordinator.expectError("FORBIDDEN", SET, { id: tree.wenling.id, status: "SUSPENDED" });
+    expect(error.message).toMatch(/own alliance/);
+    await taipingCoordinator.expectError("FORBIDDEN", SET, { id: tree.taiping.id, status: "NEEDS_IMPROVEMENT" });
+    for (const id of [tree.wenling.id, tree.taiping.id]) {
+      expect((await server.app.prisma.alliance.findUniqueOrThrow({ where: { id } })).operatingStatus).toBe("STANDARD");
+    }
+    expect(await audits()).toBe(before);
+    const below = await wenlingCoordinator.query(SET, { id: tree.taiping.id, status: "NEEDS_IMPROVEMENT" });
+    expect(below.setOperatingStatus).toEqual({ id: tree.taiping.id, operatingStatus: "NEEDS_IMPROVEMENT" });
+    const byAdmin = await server.admin.query(SET, { id: tree.taiping.id, status: "STANDARD" });
+    expect(byAdmin.setOperatingStatus.operatingStatus).toBe("STANDARD");
+    expect((await server.admin.query(SET, { id: tree.city.id, status: "STANDARD" })).setOperatingStatus.operatingStatus).toBe("STANDARD");
+  });
 });
 
 describe("idempotent creation", () => {
@@ -309,6 +328,8 @@ describe("a nested tree query", () => {
 
   /** The SQL statements one request costs on the server. */
   async function statementsFor(client: GraphQLClient, query: string) {
+    // The token's account check is cached for TOKEN_CHECK_SECONDS: refresh it outside the count.
+    await client.query(`{ me { id } }`);
     const before = server.statements();
     const data = await client.query(query);
     return { statements: server.statements() - before, data };
@@ -358,11 +379,11 @@ describe("a nested tree query", () => {
 
   test("costs a coordinator a fixed number too (its scope included) as its subtree grows", async () => {
     const QUERY = `{ allianceRoots { name members(first: 5) { nodes { name } }
-      children(first: 10) { totalCount nodes { name members(first: 5) { nodes { name } }
+      children(first: 20) { totalCount nodes { name members(first: 5) { nodes { name } }
         children(first: 10) { totalCount nodes { name members { totalCount } } } } } } }`;
     const villagesOf = (data: any) => data.allianceRoots[0].children.nodes.flatMap((t: any) => t.children.nodes);
     const before = await statementsFor(wenlingCoordinator, QUERY);
-    for (const code of ["331081011", "331081012"]) {
+    for (const code of ["331081021", "331081022"]) {
       const township = await createAlliance(wenlingCoordinator, { name: `镇${code}`, level: "TOWNSHIP", regionCode: code, parentId: tree.wenling.id });
       for (const v of ["001", "002", "003"]) {
         const village = await createAlliance(wenlingCoordinator, { name: `村${code}${v}`, level: "VILLAGE", regionCode: `${code}${v}`, parentId: township.id });

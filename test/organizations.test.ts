@@ -199,12 +199,36 @@ describe("who sees which organizations", () => {
 });
 
 describe("joinAlliance", () => {
-  test("a coordinator adds an organization to an alliance of its subtree; joining twice is harmless", async () => {
-    const organization = await createOrganization(server.admin, { allianceIds: [tree.haimenA.id] });
+  test("a coordinator adds an organization of its subtree to another alliance of it; joining twice is harmless", async () => {
+    const organization = await createOrganization(server.admin, { allianceIds: [tree.taipingA.id] });
     await wenlingCoordinator.query(JOIN, { org: organization.id, alliance: tree.taipingB.id });
-    await wenlingCoordinator.query(JOIN, { org: organization.id, alliance: tree.taipingB.id });
+    const twice = await wenlingCoordinator.query(JOIN, { org: organization.id, alliance: tree.taipingB.id });
+    expect(twice.joinAlliance.alliances.map((a: { id: string }) => a.id).sort()).toEqual([tree.taipingA.id, tree.taipingB.id].sort());
     const memberships = await server.app.prisma.allianceMembership.findMany({ where: { organizationId: organization.id } });
-    expect(memberships.map((m) => m.allianceId).sort()).toEqual([tree.haimenA.id, tree.taipingB.id].sort());
+    expect(memberships.map((m) => m.allianceId).sort()).toEqual([tree.taipingA.id, tree.taipingB.id].sort());
+  });
+
+  test("a coordinator may not add an organization that is also a member outside its subtree; ADMIN may", async () => {
+    const organization = await createOrganization(server.admin, { allianceIds: [tree.haimenA.id, tree.taipingA.id] });
+    const before = await server.app.prisma.allianceMembership.count();
+    const { error } = await wenlingCoordinator.expectError("FORBIDDEN", JOIN, { org: organization.id, alliance: tree.taipingB.id });
+    expect(error.message).toMatch(/outside your subtree/);
+    expect(await server.app.prisma.allianceMembership.count()).toBe(before);
+    await server.admin.query(JOIN, { org: organization.id, alliance: tree.taipingB.id });
+    const memberships = await server.app.prisma.allianceMembership.findMany({ where: { organizationId: organization.id } });
+    expect(memberships.map((m) => m.allianceId).sort()).toEqual([tree.haimenA.id, tree.taipingA.id, tree.taipingB.id].sort());
+  });
+
+  test("path 2 of issue 8: a township coordinator cannot pull a member of the city alliance into one of its villages", async () => {
+    const taipingCoordinator = await coordinatorOf(server, tree.taiping.id);
+    const cityMember = await createOrganization(server.admin, { name: "台州市电子商务协会", kind: "INDUSTRY_ASSOCIATION", allianceIds: [tree.city.id] });
+    const before = await server.app.prisma.allianceMembership.count();
+    await taipingCoordinator.expectError("FORBIDDEN", JOIN, { org: cityMember.id, alliance: tree.taipingA.id });
+    expect(await server.app.prisma.allianceMembership.count()).toBe(before);
+    expect(await server.app.prisma.allianceMembership.count({ where: { organizationId: cityMember.id, allianceId: tree.taipingA.id } })).toBe(0);
+    const own = await createOrganization(server.admin, { allianceIds: [tree.taipingB.id] });
+    await taipingCoordinator.query(JOIN, { org: own.id, alliance: tree.taipingA.id });
+    expect(await server.app.prisma.allianceMembership.count({ where: { organizationId: own.id } })).toBe(2);
   });
 
   test("is FORBIDDEN outside the coordinator's subtree and for partners", async () => {

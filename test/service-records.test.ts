@@ -188,6 +188,46 @@ describe("recordService fulfils a claimed service request", () => {
     expect(await countRows(server, "service_record")).toBe(before + 1);
   });
 
+  test("a request the caller cannot read is FORBIDDEN before its status is told, an unknown one NOT_FOUND; nothing is written", async () => {
+    const eastOrg = await createOrganization(server.admin, { allianceIds: [tree.haimen.id], name: "海门义工队" });
+    const eastPartner = await partnerOf(server, eastOrg.id);
+    const eastOpen = await createServiceRequest(jiaojiangCoordinator, { allianceId: tree.haimenA.id, category: "PRECISION_ASSISTANCE" });
+    const eastClaimed = await createServiceRequest(jiaojiangCoordinator, { allianceId: tree.haimenA.id, category: "PRECISION_ASSISTANCE" });
+    const eastFulfilled = await createServiceRequest(jiaojiangCoordinator, { allianceId: tree.haimenA.id, category: "PRECISION_ASSISTANCE" });
+    await eastPartner.query(CLAIM, { id: eastClaimed.id });
+    await eastPartner.query(CLAIM, { id: eastFulfilled.id });
+    await server.app.prisma.serviceRequest.update({ where: { id: eastFulfilled.id }, data: { status: "FULFILLED", fulfilledAt: new Date() } });
+    const before = await countRows(server, "service_record");
+    const statuses = async () =>
+      (await server.app.prisma.serviceRequest.findMany({ where: { id: { in: [eastOpen.id, eastClaimed.id, eastFulfilled.id] } }, orderBy: { id: "asc" } })).map(
+        (r) => r.status,
+      );
+    const statusesBefore = await statuses();
+
+    for (const request of [eastOpen, eastClaimed, eastFulfilled]) {
+      for (const [client, organizationId] of [
+        [partnerClient, partnerOrg.id],
+        [wenlingCoordinator, leadOrg.id],
+      ] as const) {
+        const { error } = await client.expectError("FORBIDDEN", RECORD, { input: recordInput({ organizationId, serviceRequestId: request.id }) });
+        expect(error.message).not.toMatch(/OPEN|CLAIMED|FULFILLED|claimed/);
+        expect(error.extensions?.status).toBeUndefined();
+      }
+    }
+    await partnerClient.expectError("NOT_FOUND", RECORD, {
+      input: recordInput({ organizationId: partnerOrg.id, serviceRequestId: "00000000-0000-4000-8000-000000000000" }),
+    });
+    expect(await countRows(server, "service_record")).toBe(before);
+    expect(await statuses()).toEqual(statusesBefore);
+
+    // A coordinator records against a request in its subtree, claimed by the serving organization.
+    const own = await createServiceRequest(wenlingCoordinator, { allianceId: tree.taipingA.id, householdId: household.id, category: "PRECISION_ASSISTANCE" });
+    const leadClient = await partnerOf(server, leadOrg.id);
+    await leadClient.query(CLAIM, { id: own.id });
+    await wenlingCoordinator.query(RECORD, { input: recordInput({ organizationId: leadOrg.id, serviceRequestId: own.id }) });
+    expect((await wenlingCoordinator.query(REQUEST, { id: own.id })).serviceRequest.status).toBe("FULFILLED");
+  });
+
   test("a request for another household is BAD_USER_INPUT and stays CLAIMED", async () => {
     const request = await createServiceRequest(wenlingCoordinator, { allianceId: tree.taipingB.id, householdId: neighbour.id, category: "PRECISION_ASSISTANCE" });
     await partnerClient.query(CLAIM, { id: request.id });

@@ -10,6 +10,7 @@ import { startTestServer, stopAll } from "./helpers/server";
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let tree: Awaited<ReturnType<typeof createTaizhouTree>>;
 let social1: string;
+let dept1: string;
 
 const FIELDS = `
   from to
@@ -37,7 +38,7 @@ beforeAll(async () => {
   tree = await createTaizhouTree(server.admin);
   const prisma = server.app.prisma;
   const org = async (kind: string, allianceIds: string[]) => (await createOrganization(server.admin, { kind, allianceIds })).id;
-  const dept1 = await org("GOVERNMENT_DEPARTMENT", [tree.wenling.id]);
+  dept1 = await org("GOVERNMENT_DEPARTMENT", [tree.wenling.id]);
   const dept2 = await org("GOVERNMENT_DEPARTMENT", [tree.jiaojiang.id]);
   social1 = await org("SOCIAL_ORGANIZATION", [tree.wenling.id]);
   const social2 = await org("SOCIAL_ORGANIZATION", [tree.taiping.id]);
@@ -201,7 +202,7 @@ describe("stats: each figure as the contract defines it", () => {
 
   test("Alliance.stats gives the same figures, and a page of alliances costs no more statements than one", async () => {
     const nested = await server.admin.query(
-      `query ($from: Date!, $to: Date!) { allianceRoots { stats(from: $from, to: $to) { ${FIELDS} } children { nodes { id stats(from: $from, to: $to) { projectCount fundingTotal } } } } }`,
+      `query ($from: Date!, $to: Date!) { allianceRoots { stats(from: $from, to: $to) { ${FIELDS} } children(first: 10) { nodes { id stats(from: $from, to: $to) { projectCount fundingTotal } } } } }`,
       H1,
     );
     expect(nested.allianceRoots[0].stats).toEqual(await stats(server.admin, tree.city.id));
@@ -235,6 +236,49 @@ describe("stats: who may ask, and bad input", () => {
     expect((await stats(partner, tree.wenling.id)).projectCount).toBe(2);
     await partner.expectError("FORBIDDEN", STATS, { id: tree.city.id, ...H1 });
     await partner.expectError("FORBIDDEN", STATS, { id: tree.haimen.id, ...H1 });
+  });
+
+  test("a partner's money figures count only the projects its organization leads or partners in; the rest is unchanged", async () => {
+    const admin = await stats(server.admin, tree.wenling.id);
+    expect(admin.fundingTotal).toBe("1500.15");
+    const lead = await stats(await partnerOf(server, social1), tree.wenling.id);
+    expect(lead).toEqual({
+      ...admin,
+      fundingTotal: "1000.10",
+      fundingBySource: money({ GOVERNMENT_BUDGET: "1000.10" }),
+    });
+    const partnerIn = await stats(await partnerOf(server, dept1), tree.wenling.id);
+    expect(partnerIn).toEqual({
+      ...admin,
+      fundingTotal: "1000.15",
+      fundingBySource: money({ GOVERNMENT_BUDGET: "1000.10", SOCIAL_DONATION: "0.05" }),
+    });
+    const nested = await (await partnerOf(server, social1)).query(
+      `query ($from: Date!, $to: Date!) { allianceRoots { stats(from: $from, to: $to) { fundingTotal } } }`,
+      H1,
+    );
+    expect(nested.allianceRoots).toEqual([{ stats: { fundingTotal: "1000.10" } }]);
+    const coordinator = await coordinatorOf(server, tree.wenling.id);
+    expect((await stats(coordinator, tree.wenling.id)).fundingTotal).toBe("1500.15");
+  });
+
+  test("Alliance.stats on an alliance outside the scope, reached through a nested field, is FORBIDDEN as Query.stats", async () => {
+    const coordinator = await coordinatorOf(server, tree.taiping.id);
+    const own = await coordinator.query(`query ($from: Date!, $to: Date!) { allianceRoots { name stats(from: $from, to: $to) { projectCount } } }`, H1);
+    expect(own.allianceRoots).toEqual([{ name: "太平街道", stats: { projectCount: 1 } }]);
+    const grant = await server.app.prisma.welfareLotteryGrant.create({
+      data: { code: "台民福〔2025〕统计-1号", level: "MUNICIPAL", year: 2025, allianceId: tree.city.id, amount: "100.00" },
+    });
+    const p1 = await server.app.prisma.serviceProject.findFirstOrThrow({ where: { allianceId: tree.taiping.id, status: "ACTIVE" } });
+    await server.app.prisma.funding.create({
+      data: { projectId: p1.id, source: "WELFARE_LOTTERY", amount: "1.00", receivedOn: new Date("2024-06-01T00:00:00Z"), grantId: grant.id },
+    });
+    const response = await coordinator.raw(
+      `query ($id: ID!, $from: Date!, $to: Date!) { project(id: $id) { fundings(first: 5) { grant { code alliance { name stats(from: $from, to: $to) { fundingTotal } } } } } }`,
+      { id: p1.id, ...H1 },
+    );
+    expect(response.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(JSON.stringify(response.data)).not.toContain("fundingTotal");
   });
 
   test("a period that ends before it starts is BAD_USER_INPUT naming `to`", async () => {

@@ -1,12 +1,71 @@
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
-import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from "graphql";
 import { AppError, ErrorCode } from "../errors";
+import { DEFAULT_LIST_SIZE } from "./bounded-list";
+import { AllianceLevel, FundingSource } from "./enums";
 import { DEFAULT_PAGE_SIZE } from "./pagination";
 
-/** A connection field costs its page size times what each node asks for. */
-const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
-  if (!("first" in args) && !field.args.some((arg) => arg.name === "first")) return undefined;
-  const size = typeof args.first === "number" && args.first > 0 ? args.first : DEFAULT_PAGE_SIZE;
+/**
+ * What one `stats` evaluation costs: it aggregates whole subtrees (households, fundings, visits,
+ * service records), so it is priced like the rows it reads, such that about 20 of them fit under
+ * the default MAX_QUERY_COMPLEXITY (250000) however they are reached.
+ */
+export const STATS_COST = 12_000;
+
+/** Fields that run a subtree aggregation: priced at STATS_COST whatever they select. */
+const STATS_FIELDS = new Set(["Query.stats", "Alliance.stats"]);
+
+/**
+ * Lists without `first` whose length has a bound of their own: how many items they can hold.
+ * - Alliance.ancestors: at most CITY, COUNTY and TOWNSHIP above a VILLAGE.
+ * - Household.members: registration takes at most 30.
+ * - Query.allianceRoots: the viewer's subtree roots are disjoint, so anything below them (a
+ *   `stats` in particular) reads each row at most once, as under a single node.
+ * - AllianceStats lists: one item per alliance level and per funding source.
+ */
+const STRUCTURAL_BOUNDS: Readonly<Record<string, number>> = {
+  "Alliance.ancestors": 3,
+  "Household.members": 30,
+  "Query.allianceRoots": 1,
+  "AllianceStats.alliancesByLevel": Object.values(AllianceLevel).length,
+  "AllianceStats.fundingBySource": Object.values(FundingSource).length,
+};
+
+/** Lists with `first` whose default is not DEFAULT_LIST_SIZE. */
+const LIST_DEFAULTS: Readonly<Record<string, number>> = {
+  "ServiceRequest.suggestedOrganizations": 5,
+};
+
+/**
+ * Prices every field: `stats` at STATS_COST; a connection or a list of objects at
+ * 1 + size × (its items' cost), where size is `first` or its default (20 for connections,
+ * 100 or the list's own bound for lists); any other field at 1 + what it selects. Fields of a
+ * connection (`nodes`, `edges`) are not multiplied again. Nesting multiplies.
+ */
+const fieldEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const key = `${type.name}.${field.name}`;
+  if (STATS_FIELDS.has(key)) return STATS_COST;
+  if (type.name.endsWith("Connection")) return undefined;
+  const returned = getNullableType(field.type);
+  const isConnection = isObjectType(returned) && returned.name.endsWith("Connection");
+  const isObjectList = isListType(returned) && isObjectType(getNamedType(returned));
+  if (!isConnection && !isObjectList) return undefined;
+  const hasFirst = field.args.some((arg) => arg.name === "first");
+  let size: number;
+  if (hasFirst && typeof args.first === "number" && args.first > 0) size = args.first;
+  else if (isConnection) size = DEFAULT_PAGE_SIZE;
+  else size = STRUCTURAL_BOUNDS[key] ?? LIST_DEFAULTS[key] ?? DEFAULT_LIST_SIZE;
   return 1 + size * Math.max(childComplexity, 1);
 };
 
@@ -18,8 +77,26 @@ export interface OperationLimits {
 }
 
 /**
- * Rejects an operation whose estimated cost passes `max` with QUERY_TOO_COMPLEX, before any
- * resolver runs (HTTP status 400). Each field costs 1; a connection multiplies its nodes' cost by its page size.
+ * How deep the selected operation nests fields, counted through fragments and inline fragments
+ * (a fragment adds no level of its own); introspection's `__schema` is not counted.
+ */
+export function operationDepth(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined | null): number {
+  const depths: number[] = [];
+  validate(schema, document, [
+    maxDepthRule({ n: Number.POSITIVE_INFINITY, flattenFragments: true, onAccept: [(_context, { n }) => depths.push(n)] }),
+  ]);
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const index = operationName ? operations.findIndex((operation) => operation.name?.value === operationName) : 0;
+  return depths[Math.max(index, 0)] ?? 0;
+}
+
+function tooComplex(message: string, details: Record<string, unknown>): AppError {
+  return new AppError(ErrorCode.QUERY_TOO_COMPLEX, message, { ...details, http: { status: 400 } });
+}
+
+/**
+ * Rejects an operation with QUERY_TOO_COMPLEX before any resolver runs (HTTP status 400) when it
+ * nests deeper than `maxDepth` or its estimated cost passes `maxComplexity` (see fieldEstimator).
  */
 export function assertComplexity(
   schema: GraphQLSchema,
@@ -28,6 +105,15 @@ export function assertComplexity(
   operationName: string | undefined | null,
   limits: OperationLimits,
 ): void {
+  if (limits.maxDepth > 0) {
+    const depth = operationDepth(schema, document, operationName);
+    if (depth > limits.maxDepth) {
+      throw tooComplex(`This query nests ${depth} levels deep, more than the limit of ${limits.maxDepth}: ask for fewer nested fields`, {
+        depth,
+        limit: limits.maxDepth,
+      });
+    }
+  }
   const max = limits.maxComplexity;
   let complexity: number;
   try {
@@ -36,18 +122,20 @@ export function assertComplexity(
       query: document,
       variables: variables ?? {},
       operationName: operationName ?? undefined,
-      estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      estimators: [fieldEstimator, simpleEstimator({ defaultComplexity: 1 })],
     });
   } catch (error) {
     // Variables that do not coerce (e.g. Date "2025-02-30"): execution rejects them as BAD_USER_INPUT.
     if (error instanceof GraphQLError && error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION) return;
+    if (error instanceof GraphQLError && error.message.includes("maximum allowed number of nodes")) {
+      throw tooComplex(`This query has too many fields to estimate its cost (the limit is ${max}): ask for fewer fields`, { limit: max });
+    }
     throw error;
   }
   if (complexity > max) {
-    throw new AppError(
-      ErrorCode.QUERY_TOO_COMPLEX,
-      `This query would cost ${complexity}, more than the limit of ${max}: ask for smaller pages or fewer nested lists`,
-      { complexity, limit: max, http: { status: 400 } },
+    throw tooComplex(
+      `This query would cost ${complexity}, more than the limit of ${max}: ask for smaller pages (first) or fewer nested lists`,
+      { complexity, limit: max },
     );
   }
 }

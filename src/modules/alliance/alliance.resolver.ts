@@ -40,7 +40,9 @@ export class AllianceResolver {
     return ctx.app.get(AllianceService).create(ctx.viewer, input);
   }
 
-  @Mutation(() => Alliance, { description: "Sets an alliance's 规范运行 status." })
+  @Mutation(() => Alliance, {
+    description: "Sets an alliance's 规范运行 status: ADMIN any; a COORDINATOR only the alliances below its own.",
+  })
   setOperatingStatus(
     @Arg("allianceId", () => ID) allianceId: string,
     @Arg("status", () => OperatingStatus) status: OperatingStatus,

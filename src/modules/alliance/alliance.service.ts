@@ -145,11 +145,18 @@ export class AllianceService {
     });
   }
 
-  /** Sets an alliance's 规范运行 status (ADMIN, or a COORDINATOR within its subtree). */
+  /**
+   * Sets an alliance's 规范运行 status: ADMIN any; a COORDINATOR only alliances strictly below its
+   * own (a coordinator does not rate its own alliance), FORBIDDEN otherwise, nothing written.
+   */
   async setOperatingStatus(viewer: Viewer | null, id: string, status: OperatingStatus): Promise<Alliance> {
+    const scope = await this.scope(viewer);
     if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change an alliance's status");
     const alliance = await this.findOne(viewer, id);
     if (!alliance) throw notFound("Alliance");
+    if (!scope.all && scope.paths.includes(alliance.path)) {
+      throw forbidden("A coordinator cannot set the status of its own alliance, only of the alliances below it");
+    }
     return runMutation(this.app, viewer, { operation: "setOperatingStatus", input: { allianceId: id, status } }, (tx) =>
       tx.alliance.update({ where: { id: alliance.id }, data: { operatingStatus: status } }),
     );

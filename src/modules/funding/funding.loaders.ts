@@ -4,9 +4,9 @@ import { defineLoader } from "../../context";
 import type { Funding, WelfareLotteryGrant } from "../../generated/prisma/client";
 import { FundingService } from "./funding.service";
 
-/** The fundings of each project. */
+/** The first `limit` fundings of each project that the viewer may see. */
 export const projectFundings = defineLoader(
-  (ctx) => new DataLoader<string, Funding[]>((ids) => ctx.app.get(FundingService).fundingsOf(ids)),
+  (ctx, limit: number) => new DataLoader<string, Funding[]>((ids) => ctx.app.get(FundingService).fundingsOf(ctx.viewer, ids, limit)),
 );
 
 /** The sum of each project's fundings. */
@@ -14,9 +14,9 @@ export const projectFundingTotal = defineLoader(
   (ctx) => new DataLoader<string, Decimal>((ids) => ctx.app.get(FundingService).totalsOf(ids)),
 );
 
-/** The fundings allocated from each grant. */
+/** The first `limit` fundings allocated from each grant to projects the viewer may see them on. */
 export const grantAllocations = defineLoader(
-  (ctx) => new DataLoader<string, Funding[]>((ids) => ctx.app.get(FundingService).allocationsOf(ids)),
+  (ctx, limit: number) => new DataLoader<string, Funding[]>((ids) => ctx.app.get(FundingService).allocationsOf(ctx.viewer, ids, limit)),
 );
 
 /** Grants by id, unscoped: callers reach them through records already in scope. */

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { LIST_FIRST_DESCRIPTION, listSize } from "../../common/bounded-list";
 import { MoneyScalar, type Decimal } from "../../common/scalars";
 import type { Context } from "../../context";
 import { Alliance, allianceById } from "../alliance";
@@ -30,7 +31,8 @@ export class FundingResolver {
 
   @FieldResolver(() => WelfareLotteryGrant, {
     nullable: true,
-    description: "Set when source is WELFARE_LOTTERY (null for PARTNER callers, who do not see grants).",
+    description:
+      "Set when source is WELFARE_LOTTERY (null for PARTNER callers, who do not see grants); shown even when the grant was awarded above your subtree.",
   })
   grant(@Root() funding: Funding, @Ctx() ctx: Context) {
     if (!funding.grantId || ctx.viewer?.role === "PARTNER") return null;
@@ -46,14 +48,16 @@ export class WelfareLotteryGrantResolver {
   }
 
   @Query(() => [WelfareLotteryGrant], {
-    description: "Grants awarded in your subtree, newest year first (FORBIDDEN for PARTNER); `allianceId` keeps that alliance and those below it.",
+    description:
+      "Grants awarded in your subtree, newest year first, at most `first` (FORBIDDEN for PARTNER); `allianceId` keeps that alliance and those below it.",
   })
   grants(
     @Arg("year", () => Int, { nullable: true }) year: number | null,
     @Arg("allianceId", () => ID, { nullable: true }) allianceId: string | null,
+    @Arg("first", () => Int, { nullable: true, description: LIST_FIRST_DESCRIPTION }) first: number | null,
     @Ctx() ctx: Context,
   ) {
-    return ctx.app.get(FundingService).listGrants(ctx.viewer, year, allianceId);
+    return ctx.app.get(FundingService).listGrants(ctx.viewer, year, allianceId, first);
   }
 
   @Mutation(() => WelfareLotteryGrant, { description: "Records a grant awarded to an alliance (ADMIN only)." })
@@ -71,9 +75,16 @@ export class WelfareLotteryGrantResolver {
     return grant.amount.minus(grant.allocated);
   }
 
-  @FieldResolver(() => [Funding], { description: "The WELFARE_LOTTERY fundings made from this grant, oldest first." })
-  allocations(@Root() grant: WelfareLotteryGrant, @Ctx() ctx: Context) {
-    return grantAllocations(ctx).load(grant.id);
+  @FieldResolver(() => [Funding], {
+    description:
+      "The WELFARE_LOTTERY fundings made from this grant, oldest first, at most `first`: only those of projects whose fundings you may see (a COORDINATOR: its subtree's).",
+  })
+  allocations(
+    @Root() grant: WelfareLotteryGrant,
+    @Arg("first", () => Int, { nullable: true, description: LIST_FIRST_DESCRIPTION }) first: number | null,
+    @Ctx() ctx: Context,
+  ) {
+    return grantAllocations(ctx, listSize(first)).load(grant.id);
   }
 }
 
@@ -81,12 +92,14 @@ export class WelfareLotteryGrantResolver {
 export class ServiceProjectFundingResolver {
   @FieldResolver(() => [Funding], {
     description:
-      "The project's fundings, oldest first. A PARTNER sees them only on projects its organization leads; on projects it merely partners in this is empty.",
+      "The project's fundings, oldest first, at most `first`. A PARTNER sees them only on projects its organization leads; on projects it merely partners in this is empty.",
   })
-  fundings(@Root() project: ServiceProject, @Ctx() ctx: Context) {
-    const viewer = ctx.viewer;
-    if (viewer?.role === "PARTNER" && viewer.organizationId !== project.leadOrganizationId) return [];
-    return projectFundings(ctx).load(project.id);
+  fundings(
+    @Root() project: ServiceProject,
+    @Arg("first", () => Int, { nullable: true, description: LIST_FIRST_DESCRIPTION }) first: number | null,
+    @Ctx() ctx: Context,
+  ) {
+    return projectFundings(ctx, listSize(first)).load(project.id);
   }
 
   @FieldResolver(() => MoneyScalar, {

@@ -1,4 +1,5 @@
-import { allianceScopeWhere, inScope, type Viewer } from "../../auth";
+import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
+import { listSize } from "../../common/bounded-list";
 import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
 import { Decimal, todayInChina } from "../../common/scalars";
@@ -7,8 +8,6 @@ import { AppError, ErrorCode, badInput, conflict, forbidden, notFound } from "..
 import { Prisma, type Funding, type WelfareLotteryGrant } from "../../generated/prisma/client";
 import { ProjectService } from "../project";
 import type { AddFundingInput, AllocateGrantInput, CreateGrantInput } from "./funding.inputs";
-
-const fundingOrder = [{ receivedOn: "asc" }, { createdAt: "asc" }, { id: "asc" }] as const satisfies Prisma.FundingOrderByWithRelationInput[];
 
 function requirePositive(amount: Decimal, field: string): void {
   if (amount.lte(0)) throw badInput(field, "must be greater than 0");
@@ -38,11 +37,13 @@ export class FundingService {
     return this.app.prisma;
   }
 
-  /** The fundings of each project, oldest first, in key order. */
-  async fundingsOf(projectIds: readonly string[]): Promise<Funding[][]> {
-    const valid = projectIds.filter(isId);
-    const rows = valid.length ? await this.prisma.funding.findMany({ where: { projectId: { in: valid } }, orderBy: [...fundingOrder] }) : [];
-    return groupBy(projectIds, rows, (row) => row.projectId);
+  /**
+   * The fundings of each project the viewer may see them on, oldest first, at most `limit` per
+   * project, in key order: all (ADMIN), projects in the subtree (COORDINATOR), projects its
+   * organization leads (PARTNER).
+   */
+  fundingsOf(viewer: Viewer | null, projectIds: readonly string[], limit: number): Promise<Funding[][]> {
+    return this.firstFundingsPer(viewer, "project_id", projectIds, limit);
   }
 
   /** The sum of each project's fundings (0 when it has none), computed in SQL, in key order. */
@@ -58,11 +59,52 @@ export class FundingService {
     return projectIds.map((id) => totals.get(id) ?? new Decimal(0));
   }
 
-  /** The fundings allocated from each grant, oldest first, in key order. */
-  async allocationsOf(grantIds: readonly string[]): Promise<Funding[][]> {
-    const valid = grantIds.filter(isId);
-    const rows = valid.length ? await this.prisma.funding.findMany({ where: { grantId: { in: valid } }, orderBy: [...fundingOrder] }) : [];
-    return groupBy(grantIds, rows, (row) => row.grantId);
+  /**
+   * The fundings allocated from each grant, oldest first, at most `limit` per grant, in key
+   * order: only fundings of projects the viewer may see them on (as fundingsOf), whoever awarded the grant.
+   */
+  allocationsOf(viewer: Viewer | null, grantIds: readonly string[], limit: number): Promise<Funding[][]> {
+    return this.firstFundingsPer(viewer, "grant_id", grantIds, limit);
+  }
+
+  /** SQL over `funding f` joined to `service_project p` and `alliance a`: fundings the viewer may see. */
+  private visibleFundingSql(viewer: Viewer | null, scope: Scope): Prisma.Sql {
+    if (scope.all) return Prisma.sql`TRUE`;
+    if (viewer?.role === "PARTNER") {
+      return scope.organizationId ? Prisma.sql`p.lead_organization_id = ${scope.organizationId}::uuid` : Prisma.sql`FALSE`;
+    }
+    return allianceScopeSql(scope, "a.path");
+  }
+
+  /** The first `limit` visible fundings per parent (a project or a grant), in one windowed statement. */
+  private async firstFundingsPer(
+    viewer: Viewer | null,
+    parentColumn: "project_id" | "grant_id",
+    parentIds: readonly string[],
+    limit: number,
+  ): Promise<Funding[][]> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const valid = [...new Set(parentIds.filter(isId))];
+    if (valid.length === 0) return parentIds.map(() => []);
+    const column = Prisma.raw(`f.${parentColumn}`);
+    const rows = await this.prisma.$queryRaw<(Omit<Funding, "amount" | "receivedOn"> & { parent: string; amount: string; receivedOn: Date | string })[]>`
+      SELECT parent, id, "projectId", source, amount, "receivedOn", "grantId", note, "createdAt" FROM (
+        SELECT ${column}::text AS parent, f.id::text AS id, f.project_id::text AS "projectId", f.source::text AS source,
+               f.amount::text AS amount, f.received_on AS "receivedOn", f.grant_id::text AS "grantId", f.note,
+               f.created_at AS "createdAt",
+               row_number() OVER (PARTITION BY ${column} ORDER BY f.received_on, f.created_at, f.id) AS rn
+          FROM funding f
+          JOIN service_project p ON p.id = f.project_id
+          JOIN alliance a ON a.id = p.alliance_id
+         WHERE ${column} = ANY(${valid}::uuid[]) AND ${this.visibleFundingSql(viewer, scope)}
+      ) ranked
+      WHERE rn <= ${limit}
+      ORDER BY parent, rn`;
+    const fundings = rows.map(({ parent, amount, receivedOn, ...row }) => ({
+      parent,
+      funding: { ...row, amount: new Decimal(amount), receivedOn: receivedOn instanceof Date ? receivedOn : new Date(`${receivedOn}T00:00:00Z`) },
+    }));
+    return groupBy(parentIds, fundings, (row) => row.parent).map((list) => list.map((row) => row.funding));
   }
 
   /** Grants by id, in key order, null for misses; no scope check. */
@@ -84,18 +126,24 @@ export class FundingService {
 
   /**
    * Grants awarded to alliances in the viewer's subtree (FORBIDDEN for PARTNER), newest year
-   * first; `allianceId` keeps that alliance's subtree, `year` one year.
+   * first, at most `first` (1..100, default 100); `allianceId` keeps that alliance's subtree, `year` one year.
    */
-  async listGrants(viewer: Viewer | null, year: number | null | undefined, allianceId: string | null | undefined): Promise<WelfareLotteryGrant[]> {
+  async listGrants(
+    viewer: Viewer | null,
+    year: number | null | undefined,
+    allianceId: string | null | undefined,
+    first: number | null | undefined,
+  ): Promise<WelfareLotteryGrant[]> {
     const scope = await this.app.deps.scopes.of(viewer);
     if (viewer?.role === "PARTNER") throw forbidden("Partners do not see grants");
+    const take = listSize(first);
     const and: Prisma.WelfareLotteryGrantWhereInput[] = [{ alliance: allianceScopeWhere(scope) }];
     if (year !== null && year !== undefined) and.push({ year });
     if (allianceId) {
       const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
       and.push({ alliance: { path: { startsWith: alliance.path } } });
     }
-    return this.prisma.welfareLotteryGrant.findMany({ where: { AND: and }, orderBy: [{ year: "desc" }, { code: "asc" }] });
+    return this.prisma.welfareLotteryGrant.findMany({ where: { AND: and }, orderBy: [{ year: "desc" }, { code: "asc" }], take });
   }
 
   /**

@@ -10,15 +10,16 @@ export const organizationById = defineLoader(
   (ctx) => new DataLoader<string, Organization | null>((ids) => ctx.app.get(OrganizationService).findByIds(ids)),
 );
 
-/** The alliances (in the viewer's scope) of each organization. */
+/** The first `limit` alliances (in the viewer's scope) of each organization. */
 export const organizationAlliances = defineLoader(
-  (ctx) => new DataLoader<string, Alliance[]>((ids) => ctx.app.get(OrganizationService).alliancesOf(ctx.viewer, ids)),
+  (ctx, limit: number) =>
+    new DataLoader<string, Alliance[]>((ids) => ctx.app.get(OrganizationService).alliancesOf(ctx.viewer, ids, limit)),
 );
 
-/** One page of direct members per alliance id. */
+/** One page of direct members per alliance id: those the viewer could read with `organization(id)`. */
 export const allianceMemberPage = defineLoader(
   (ctx, variant: PageArgs & { kind?: OrganizationKind | null }) =>
     new DataLoader((allianceIds: readonly string[]) =>
-      ctx.app.get(OrganizationService).memberPages(allianceIds, variant.kind, variant),
+      ctx.app.get(OrganizationService).memberPages(ctx.viewer, allianceIds, variant.kind, variant),
     ),
 );

@@ -1,4 +1,5 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { LIST_FIRST_DESCRIPTION, listSize } from "../../common/bounded-list";
 import { OrganizationKind, ServiceCategory } from "../../common/enums";
 import { PageArgsType, pageToConnection, type Connection } from "../../common/pagination";
 import type { Context } from "../../context";
@@ -43,7 +44,10 @@ export class OrganizationResolver {
     return ctx.app.get(OrganizationService).create(ctx.viewer, input);
   }
 
-  @Mutation(() => Organization, { description: "Makes an organization a member of an alliance; joining twice is harmless." })
+  @Mutation(() => Organization, {
+    description:
+      "Makes an organization a member of an alliance; joining twice is harmless. A COORDINATOR: only an organization with no membership outside its subtree.",
+  })
   joinAlliance(
     @Arg("organizationId", () => ID) organizationId: string,
     @Arg("allianceId", () => ID) allianceId: string,
@@ -52,15 +56,21 @@ export class OrganizationResolver {
     return ctx.app.get(OrganizationService).join(ctx.viewer, organizationId, allianceId);
   }
 
-  @FieldResolver(() => [Alliance], { description: "The alliances it is a member of (those you may see)." })
-  alliances(@Root() organization: Organization, @Ctx() ctx: Context) {
-    return organizationAlliances(ctx).load(organization.id);
+  @FieldResolver(() => [Alliance], { description: "The alliances it is a member of (those you may see), by region code, at most `first`." })
+  alliances(
+    @Root() organization: Organization,
+    @Arg("first", () => Int, { nullable: true, description: LIST_FIRST_DESCRIPTION }) first: number | null,
+    @Ctx() ctx: Context,
+  ) {
+    return organizationAlliances(ctx, listSize(first)).load(organization.id);
   }
 }
 
 @Resolver(() => Alliance)
 export class AllianceMembersResolver {
-  @FieldResolver(() => OrganizationConnection, { description: "Organizations that are members of this alliance." })
+  @FieldResolver(() => OrganizationConnection, {
+    description: "Organizations that are members of this alliance, those you could read with `organization(id)`.",
+  })
   async members(@Root() alliance: Alliance, @Args() { first, after, kind }: MembersArgs, @Ctx() ctx: Context): Promise<Connection<Organization>> {
     const page = await allianceMemberPage(ctx, { first, after, kind }).load(alliance.id);
     const nodes = await organizationById(ctx).loadMany(page.ids);

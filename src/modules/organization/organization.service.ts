@@ -64,12 +64,30 @@ export class OrganizationService {
     return paginate(this.prisma.organization, { AND: and }, byName, page);
   }
 
-  /** Pages of direct members for many alliances in one statement. */
-  memberPages(parentIds: readonly string[], kind: OrganizationKind | null | undefined, page: PageArgs): Promise<PartitionPage[]> {
+  /** SQL over `organization o` that keeps the organizations a scope reaches (as visibleWhere). */
+  visibleSql(scope: Scope): Prisma.Sql {
+    if (scope.all) return Prisma.sql`TRUE`;
+    const viaMembership = Prisma.sql`EXISTS (
+      SELECT 1 FROM alliance_membership vm JOIN alliance va ON va.id = vm.alliance_id
+       WHERE vm.organization_id = o.id AND ${allianceScopeSql(scope, "va.path")})`;
+    return scope.organizationId ? Prisma.sql`(o.id = ${scope.organizationId}::uuid OR ${viaMembership})` : viaMembership;
+  }
+
+  /**
+   * Pages of direct members for many alliances in one statement, only organizations the viewer
+   * could read with `organization(id)`: this narrows the members of an alliance outside its scope.
+   */
+  async memberPages(
+    viewer: Viewer | null,
+    parentIds: readonly string[],
+    kind: OrganizationKind | null | undefined,
+    page: PageArgs,
+  ): Promise<PartitionPage[]> {
+    const scope = await this.app.deps.scopes.of(viewer);
     const kindClause = kind ? Prisma.sql`AND o.kind = ${kind}::"OrganizationKind"` : Prisma.empty;
     return partitionedPages(this.prisma, parentIds, {
       from: Prisma.sql`FROM alliance_membership m JOIN organization o ON o.id = m.organization_id
-        WHERE m.alliance_id = ANY(${[...parentIds]}::uuid[]) ${kindClause}`,
+        WHERE m.alliance_id = ANY(${[...parentIds]}::uuid[]) ${kindClause} AND ${this.visibleSql(scope)}`,
       partitionBy: "m.alliance_id",
       keys: [
         { sql: "o.name", type: "text" },
@@ -80,15 +98,22 @@ export class OrganizationService {
     });
   }
 
-  /** The alliances of each organization, within the viewer's scope, in key order. */
-  async alliancesOf(viewer: Viewer | null, organizationIds: readonly string[]): Promise<Alliance[][]> {
+  /** The first `limit` alliances of each organization (by region code), within the viewer's scope, in key order. */
+  async alliancesOf(viewer: Viewer | null, organizationIds: readonly string[], limit: number): Promise<Alliance[][]> {
     const scope = await this.app.deps.scopes.of(viewer);
+    const valid = [...new Set(organizationIds.filter(isId))];
+    if (valid.length === 0) return organizationIds.map(() => []);
     const rows = await this.prisma.$queryRaw<(Alliance & { organization_id: string })[]>`
-      SELECT m.organization_id, a.id, a.name, a.level, a.region_code AS "regionCode",
-             a.operating_status AS "operatingStatus", a.parent_id AS "parentId", a.path
-        FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
-       WHERE m.organization_id = ANY(${[...organizationIds]}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}
-       ORDER BY a.region_code`;
+      SELECT organization_id, id, name, level, "regionCode", "operatingStatus", "parentId", path FROM (
+        SELECT m.organization_id::text AS organization_id, a.id::text AS id, a.name, a.level::text AS level,
+               a.region_code AS "regionCode", a.operating_status::text AS "operatingStatus",
+               a.parent_id::text AS "parentId", a.path,
+               row_number() OVER (PARTITION BY m.organization_id ORDER BY a.region_code) AS rn
+          FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
+         WHERE m.organization_id = ANY(${valid}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}
+      ) ranked
+      WHERE rn <= ${limit}
+      ORDER BY organization_id, rn`;
     return organizationIds.map((id) => rows.filter((row) => row.organization_id === id));
   }
 
@@ -125,13 +150,27 @@ export class OrganizationService {
     });
   }
 
-  /** Makes an organization a member of an alliance in the viewer's subtree; joining twice is harmless. */
+  /**
+   * Makes an organization a member of an alliance in the viewer's subtree; joining twice is
+   * harmless. A COORDINATOR may do it only for an organization none of whose memberships lies
+   * outside its subtree (FORBIDDEN otherwise, nothing written): it may not widen what an
+   * organization known elsewhere sees, nor what a partner account it then makes would see.
+   */
   async join(viewer: Viewer | null, organizationId: string, allianceId: string): Promise<Organization> {
+    const scope = await this.app.deps.scopes.of(viewer);
     if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change memberships");
     const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
     const organization = await this.prisma.organization.findUnique({ where: { id: requireId(organizationId, "organizationId") } });
     if (!organization) throw notFound("Organization");
     return runMutation(this.app, viewer, { operation: "joinAlliance", input: { organizationId, allianceId } }, async (tx) => {
+      if (!scope.all) {
+        const outside = await tx.$queryRaw<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
+           WHERE m.organization_id = ${organization.id}::uuid AND NOT ${allianceScopeSql(scope, "a.path")}`;
+        if (Number(outside[0]?.n ?? 0) > 0) {
+          throw forbidden("This organization is also a member of alliances outside your subtree; only ADMIN can add it to more");
+        }
+      }
       await tx.allianceMembership.upsert({
         where: { organizationId_allianceId: { organizationId: organization.id, allianceId: alliance.id } },
         create: { organizationId: organization.id, allianceId: alliance.id },

@@ -10,9 +10,9 @@ export const projectById = defineLoader(
   (ctx) => new DataLoader<string, ServiceProject | null>((ids) => ctx.app.get(ProjectService).findByIds(ids)),
 );
 
-/** The partner organization ids of each project. */
+/** The first `limit` partner organization ids of each project. */
 export const projectPartnerIds = defineLoader(
-  (ctx) => new DataLoader<string, string[]>((ids) => ctx.app.get(ProjectService).partnerIdsOf(ids)),
+  (ctx, limit: number) => new DataLoader<string, string[]>((ids) => ctx.app.get(ProjectService).partnerIdsOf(ids, limit)),
 );
 
 /** One page of the projects in each alliance's subtree, for the given page and filter. */

@@ -1,4 +1,5 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { LIST_FIRST_DESCRIPTION, listSize } from "../../common/bounded-list";
 import { ProjectStatus } from "../../common/enums";
 import { PageArgsType, pageToConnection, type Connection } from "../../common/pagination";
 import type { Context } from "../../context";
@@ -70,9 +71,13 @@ export class ServiceProjectResolver {
     return organizationById(ctx).load(project.leadOrganizationId);
   }
 
-  @FieldResolver(() => [Organization], { description: "The partner organizations (the lead not included)." })
-  async partners(@Root() project: ServiceProject, @Ctx() ctx: Context) {
-    const ids = await projectPartnerIds(ctx).load(project.id);
+  @FieldResolver(() => [Organization], { description: "The partner organizations (the lead not included), at most `first`." })
+  async partners(
+    @Root() project: ServiceProject,
+    @Arg("first", () => Int, { nullable: true, description: LIST_FIRST_DESCRIPTION }) first: number | null,
+    @Ctx() ctx: Context,
+  ) {
+    const ids = await projectPartnerIds(ctx, listSize(first)).load(project.id);
     return present(await organizationById(ctx).loadMany(ids));
   }
 }

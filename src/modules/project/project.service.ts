@@ -181,20 +181,24 @@ export class ProjectService {
     });
   }
 
-  /** The partner organization ids of each project, in key order. */
-  async partnerIdsOf(projectIds: readonly string[]): Promise<string[][]> {
-    const valid = projectIds.filter(isId);
+  /** The first `limit` partner organization ids of each project (by id), in key order: one windowed statement. */
+  async partnerIdsOf(projectIds: readonly string[], limit: number): Promise<string[][]> {
+    const valid = [...new Set(projectIds.filter(isId))];
     const rows = valid.length
-      ? await this.prisma.projectPartner.findMany({
-          where: { projectId: { in: valid } },
-          orderBy: [{ projectId: "asc" }, { organizationId: "asc" }],
-        })
+      ? await this.prisma.$queryRaw<{ project_id: string; organization_id: string }[]>`
+          SELECT project_id, organization_id FROM (
+            SELECT pp.project_id::text AS project_id, pp.organization_id::text AS organization_id,
+                   row_number() OVER (PARTITION BY pp.project_id ORDER BY pp.organization_id) AS rn
+              FROM project_partner pp WHERE pp.project_id = ANY(${valid}::uuid[])
+          ) ranked
+          WHERE rn <= ${limit}
+          ORDER BY project_id, rn`
       : [];
     const byProject = new Map<string, string[]>();
     for (const row of rows) {
-      const list = byProject.get(row.projectId) ?? [];
-      list.push(row.organizationId);
-      byProject.set(row.projectId, list);
+      const list = byProject.get(row.project_id) ?? [];
+      list.push(row.organization_id);
+      byProject.set(row.project_id, list);
     }
     return projectIds.map((id) => byProject.get(id) ?? []);
   }

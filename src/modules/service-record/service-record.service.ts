@@ -52,8 +52,10 @@ export class ServiceRecordService {
    * - The serving organization must lead the project or partner in it, and the household must
    *   live in the project's alliance or below it (BAD_USER_INPUT otherwise); servedOn is not in
    *   the future.
-   * - With `serviceRequestId`, the request (CLAIMED by that organization, else CONFLICT) becomes
-   *   FULFILLED in the same transaction, and its FULFILLED event is published after commit.
+   * - With `serviceRequestId`, the request must be one the viewer may read (NOT_FOUND, FORBIDDEN:
+   *   checked before its status, which is never told otherwise); CLAIMED by that organization
+   *   (else CONFLICT), it becomes FULFILLED in the same transaction, and its FULFILLED event is
+   *   published after commit.
    * - A retry with the same idempotencyKey returns the first record and writes nothing.
    */
   async record(viewer: Viewer | null, input: RecordServiceInput): Promise<ServiceRecord> {
@@ -98,7 +100,7 @@ export class ServiceRecordService {
       },
       async (tx, emit) => {
         if (serviceRequestId) {
-          await this.app.get(ServiceRequestService).fulfilInTransaction(tx, emit, serviceRequestId, organizationId, household.id);
+          await this.app.get(ServiceRequestService).fulfilInTransaction(tx, emit, scope, serviceRequestId, organizationId, household.id);
         }
         return tx.serviceRecord.create({
           data: {

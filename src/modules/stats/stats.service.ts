@@ -1,4 +1,4 @@
-import { inScope, type Viewer } from "../../auth";
+import { inScope, type Scope, type Viewer } from "../../auth";
 import { AllianceLevel, AssistanceCategory, FundingSource } from "../../common/enums";
 import { requireId } from "../../common/ids";
 import { isoDate } from "../../common/scalars";
@@ -32,7 +32,8 @@ const SOURCES = Object.values(FundingSource);
  *   and it is not CANCELLED (a cancelled project served no one); projects belong to the subtree of
  *   their own alliance, and so do their fundings;
  * - an organization "takes part" in a project as its lead or as a partner;
- * - fundings count by `received_on` in the period, whatever the project's status;
+ * - fundings count by `received_on` in the period, whatever the project's status; for a PARTNER
+ *   only those of projects its organization leads or partners in (its own money, not others');
  * - service records and visits count by `served_on` / `visited_on` in the period, and belong to
  *   the subtree of the household's alliance (户次 of the households living there);
  * - the population and open requests are snapshots of now, not limited by the period.
@@ -55,6 +56,18 @@ export class StatsService {
   }
 
   /**
+   * SQL over `service_project p`: the projects whose money the viewer's figures count. A
+   * PARTNER counts only projects its organization leads or partners in; others count all.
+   */
+  private countedFundingsSql(viewer: Viewer | null, scope: Scope): Prisma.Sql {
+    if (scope.all || viewer?.role !== "PARTNER") return Prisma.sql`TRUE`;
+    const organizationId = scope.organizationId;
+    if (!organizationId) return Prisma.sql`FALSE`;
+    return Prisma.sql`(p.lead_organization_id = ${organizationId}::uuid OR EXISTS (
+      SELECT 1 FROM project_partner fpp WHERE fpp.project_id = p.id AND fpp.organization_id = ${organizationId}::uuid))`;
+  }
+
+  /**
    * Figures for several subtrees at once, in the order of `roots`: five statements whatever their
    * number. Each root must lie in the viewer's scope (FORBIDDEN otherwise); a subtree of a node in
    * scope is in scope as a whole, so nothing below needs filtering.
@@ -69,6 +82,7 @@ export class StatsService {
 
     const from = isoDate(period.from);
     const to = isoDate(period.to);
+    const countedFundings = this.countedFundingsSql(viewer, scope);
     // `within`: every alliance in any of the subtrees (a prefix LIKE the planner can estimate);
     // `tree`: which root each of them counts for. Facts are first summed per alliance of
     // `within`, then per root, so the large tables are read once whatever the number of roots.
@@ -122,6 +136,7 @@ export class StatsService {
             FROM funding f JOIN service_project p ON p.id = f.project_id
            WHERE p.alliance_id IN (SELECT id FROM within)
              AND f.received_on BETWEEN ${from}::date AND ${to}::date
+             AND ${countedFundings}
            GROUP BY p.alliance_id, f.source)
         SELECT t.root_id, p.source::text AS source, sum(p.amount)::text AS amount
           FROM tree t JOIN per_alliance p ON p.alliance_id = t.alliance_id

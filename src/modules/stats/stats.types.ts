@@ -57,7 +57,9 @@ export class AllianceStats {
   @Field(() => Int, { description: "Service projects active at any time in the period." })
   projectCount: number;
 
-  @Field(() => MoneyScalar, { description: "Sum of fundings received in the period." })
+  @Field(() => MoneyScalar, {
+    description: "Sum of fundings received in the period; for a PARTNER, only of projects its organization leads or partners in.",
+  })
   fundingTotal: Decimal;
 
   @Field(() => [FundingBySource], { description: "fundingTotal by source, every source in a fixed order." })
