@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { ScopeResolver, TokenIssuer } from "./auth";
+import { LoginLimiter, ScopeResolver, TokenIssuer } from "./auth";
 import type { Config } from "./config";
 import type { Logger } from "./common/logger";
 import { App } from "./context";
 import { migrate, openDatabase, pendingMigrations, type Database } from "./db";
+import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock";
 import { createAppPubSub, type PubSubHandle } from "./pubsub";
 import { AccountService } from "./modules/account";
+import { flushAccessRecords } from "./modules/household";
 import { loadDemoDataset } from "../prisma/seed";
 
 /** The embedded mode's token secret: made once, kept in DATA_DIR beside the database. */
@@ -19,6 +21,9 @@ function embeddedJwtSecret(dataDir: string): string {
   }
   return fs.readFileSync(file, "utf8").trim();
 }
+
+/** The embedded data folders held by open apps (see data-dir-lock). */
+const dataDirLocks = new WeakMap<App, DataDirLock>();
 
 export interface OpenAppOptions {
   /** Keep PGlite in memory instead of DATA_DIR (tests). */
@@ -32,12 +37,21 @@ export interface OpenAppOptions {
  * the configured ADMIN account and, on an empty database, the configured seed.
  */
 export async function openApp(config: Config, logger: Logger, options: OpenAppOptions = {}): Promise<App> {
+  const onDisk = !config.databaseUrl && !options.inMemory && !options.pgliteTemplate;
+  const dataDirLock = onDisk ? acquireDataDirLock(config.dataDir) : undefined;
   const db: Database = await openDatabase({
     databaseUrl: config.databaseUrl,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    onPoolError: (error) => logger.warn({ err: error }, "a database connection failed"),
     dataDir: options.inMemory ? "memory://" : path.join(config.dataDir, "pglite"),
     pgliteTemplate: options.pgliteTemplate,
+  }).catch((error: unknown) => {
+    dataDirLock?.release();
+    throw error;
   });
   let pubsub: PubSubHandle | undefined;
+  let app: App | undefined;
   try {
     const applied = await db.withConnection((sql) => migrate(sql));
     if (applied.length) {
@@ -45,8 +59,15 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
       await db.refreshTypes();
     }
     const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
-    pubsub = createAppPubSub(config.redisUrl, config.redisChannelPrefix);
-    const app = new App({
+    pubsub = createAppPubSub(db, logger, {
+      redisUrl: config.redisUrl,
+      channelPrefix: config.redisChannelPrefix,
+      pollMs: config.eventPollMs,
+      retentionSeconds: config.eventRetentionSeconds,
+      holdSignals: config.testHoldEventSignals,
+    });
+    await pubsub.start();
+    app = new App({
       config,
       db,
       prisma: db.prisma,
@@ -55,14 +76,20 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
       tokens: new TokenIssuer(jwtSecret, config.tokenTtl),
       scopes: new ScopeResolver(db.prisma),
     });
-    if (config.admin && (await app.get(AccountService).ensureAdmin(config.admin.username, config.admin.password))) {
-      logger.info({ username: config.admin.username }, "created the ADMIN account");
+    app.get(LoginLimiter);
+    if (config.admin) {
+      const outcome = await app.get(AccountService).ensureAdmin(config.admin);
+      if (outcome === "created") logger.info({ username: config.admin.username }, "created the ADMIN account");
+      if (outcome === "reset") logger.warn({ username: config.admin.username }, "reset the ADMIN password (ADMIN_RESET_PASSWORD=true)");
     }
     if (config.seed === "demo") await loadDemoIfEmpty(app, logger);
+    if (dataDirLock) dataDirLocks.set(app, dataDirLock);
     return app;
   } catch (error) {
     await pubsub?.close();
+    await app?.get(LoginLimiter).close();
     await db.close();
+    dataDirLock?.release();
     throw error;
   }
 }
@@ -93,23 +120,27 @@ async function loadDemoIfEmpty(app: App, logger: Logger): Promise<void> {
   }
 }
 
-/** True when the database answers and every migration is applied, and Redis answers if used. */
+/**
+ * Ready when the database answers and every migration is applied. Redis is reported
+ * (`pubsub`) but does not make an instance unready: without it the API works and events reach
+ * other instances by polling the event log.
+ */
 export async function isReady(app: App): Promise<{ ready: boolean; database: boolean; migrations: boolean; pubsub: boolean }> {
-  let database = false;
-  let migrations = false;
-  try {
-    const pending = await app.deps.db.withConnection((sql) => pendingMigrations(sql));
-    database = true;
-    migrations = pending.length === 0;
-  } catch {
-    database = false;
-  }
-  const pubsub = await app.deps.pubsub.ready();
-  return { ready: database && migrations && pubsub, database, migrations, pubsub };
+  const [database, pubsub] = await Promise.all([
+    app.deps.db
+      .withConnection((sql) => pendingMigrations(sql))
+      .then((pending) => ({ up: true, migrated: pending.length === 0 }))
+      .catch(() => ({ up: false, migrated: false })),
+    app.deps.pubsub.ready(),
+  ]);
+  return { ready: database.up && database.migrated, database: database.up, migrations: database.migrated, pubsub };
 }
 
-/** Closes pub/sub and the database. */
+/** Closes pub/sub and the login limits' Redis, writes the personal-data reads still buffered, and closes the database. */
 export async function closeApp(app: App): Promise<void> {
   await app.deps.pubsub.close();
+  await app.get(LoginLimiter).close();
+  await flushAccessRecords(app);
   await app.deps.db.close();
+  dataDirLocks.get(app)?.release();
 }

@@ -42,16 +42,29 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0, graceMs = config.shutdownGraceMs) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    await server.close();
+    logger.info({ signal, graceMs }, "shutting down: draining requests and sockets");
+    // If anything below hangs, the process still ends, shortly after the grace period.
+    setTimeout(() => {
+      logger.error("shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, graceMs + 10_000).unref();
+    await server.close(graceMs);
     await closeApp(app);
-    process.exit(0);
+    logger.info("stopped");
+    process.exit(exitCode);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // A rejection nobody handled is a bug to log, not a reason to drop every other user's request.
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
+  // After an exception nothing caught, the process's state is unknown: stop taking work and exit.
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error }, "uncaught exception: stopping");
+    void stop("uncaughtException", 1, 2_000);
+  });
 }
 
 main().catch((error: unknown) => {

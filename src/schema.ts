@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import path from "node:path";
 import type { GraphQLSchema } from "graphql";
+import { createPubSub } from "@graphql-yoga/subscription";
 import { buildSchema, type MiddlewareFn } from "type-graphql";
 import "./common/enums";
 import { projectRoot } from "./common/paths";
@@ -10,14 +11,20 @@ import { unauthenticated } from "./errors";
 import { AccountResolver } from "./modules/account";
 import { AllianceResolver } from "./modules/alliance";
 import { FundingResolver, ServiceProjectFundingResolver, WelfareLotteryGrantResolver } from "./modules/funding";
-import { HouseholdMemberResolver, HouseholdResolver } from "./modules/household";
+import { HouseholdAssignmentResolver, HouseholdAssignmentsResolver } from "./modules/assignment";
+import { HouseholdMemberResolver, HouseholdResolver, markSubscriptionContext } from "./modules/household";
 import { AllianceMembersResolver, OrganizationResolver } from "./modules/organization";
+import { PersonalDataAccessResolver } from "./modules/personal-data";
 import { AllianceProjectsResolver, OrganizationProjectsResolver, ServiceProjectResolver } from "./modules/project";
 import { ServiceProjectServedResolver, ServiceRecordResolver } from "./modules/service-record";
-import { AllianceServiceRequestsResolver, ServiceRequestEventResolver, ServiceRequestResolver } from "./modules/service-request";
+import {
+  AllianceServiceRequestsResolver,
+  RequestRaiserResolver,
+  ServiceRequestEventResolver,
+  ServiceRequestResolver,
+} from "./modules/service-request";
 import { AllianceStatsResolver, StatsResolver } from "./modules/stats";
 import { HouseholdVisitsResolver, VisitResolver } from "./modules/visit";
-import { createAppPubSub, type AppPubSub } from "./pubsub";
 
 /** Where the emitted SDL is committed (a test fails when it drifts from the code). */
 export const schemaFile = path.join(projectRoot, "schema/schema.graphql");
@@ -39,7 +46,10 @@ const requireViewer: MiddlewareFn<Context> = ({ context, info }, next) => {
  * empty loaders, so that it shows records (and PII access) as they are when the event arrives.
  */
 const freshLoadersPerEvent: MiddlewareFn<Context> = ({ context, info }, next) => {
-  if (info.parentType.name === "Subscription") context.loaders.clear();
+  if (info.parentType.name === "Subscription") {
+    context.loaders.clear();
+    markSubscriptionContext(context);
+  }
   return next();
 };
 
@@ -57,11 +67,15 @@ const resolvers = [
   ServiceProjectFundingResolver,
   HouseholdResolver,
   HouseholdMemberResolver,
+  HouseholdAssignmentResolver,
+  HouseholdAssignmentsResolver,
+  PersonalDataAccessResolver,
   VisitResolver,
   HouseholdVisitsResolver,
   ServiceRecordResolver,
   ServiceProjectServedResolver,
   ServiceRequestResolver,
+  RequestRaiserResolver,
   ServiceRequestEventResolver,
   AllianceServiceRequestsResolver,
   StatsResolver,
@@ -69,12 +83,13 @@ const resolvers = [
 ] as const;
 
 /** Builds the schema of every module with class-validator validation on. */
-export function buildAppSchema(pubSub: AppPubSub = createAppPubSub().pubSub): Promise<GraphQLSchema> {
+export function buildAppSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
     globalMiddlewares: [requireViewer, freshLoadersPerEvent],
-    pubSub: pubSub as never,
+    // type-graphql wants a pub/sub even though every subscription brings its own `subscribe` (the event feed).
+    pubSub: createPubSub(),
   });
 }

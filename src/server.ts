@@ -3,16 +3,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { GraphQLError, parse, validate, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { isReady } from "./app";
-import { bearerToken, type Viewer } from "./auth";
+import { AccountStates, bearerToken, CLOSE_FORBIDDEN, CLOSE_TOO_MANY, LiveSockets, revokedToken, type Viewer } from "./auth";
 import { assertComplexity } from "./common/complexity";
 import { createContext, finishContext, type App, type Context } from "./context";
-import { ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
+import { AppError, ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
 import { buildAppSchema } from "./schema";
 
 export interface RunningServer {
@@ -22,13 +24,66 @@ export interface RunningServer {
   readonly wsUrl: string;
   readonly port: number;
   readonly schema: GraphQLSchema;
-  /** Stops accepting, lets in-flight requests finish, closes sockets. */
-  close(): Promise<void>;
+  /**
+   * Drains: /readyz turns 503 and new connections are refused at once; in-flight HTTP requests
+   * and WebSocket queries and mutations may finish for up to `graceMs` (SHUTDOWN_GRACE); then
+   * every WebSocket is closed with 1001 and every remaining connection is cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** WebSocket close code: the server is going away (shutting down). */
+const CLOSE_GOING_AWAY = 1001;
 
 /** The cost and depth limits of the configuration. */
 function operationLimits(app: App) {
   return { maxComplexity: app.deps.config.maxQueryComplexity, maxDepth: app.deps.config.maxQueryDepth };
+}
+
+/** The largest WebSocket message a client may send; a larger one closes the socket (1009). */
+const MAX_WS_PAYLOAD_BYTES = 1024 * 1024;
+
+/** Root fields that run without a signed-in account. */
+const PUBLIC_ROOT_FIELDS = new Set(["login", "__typename"]);
+
+/** True when the operation asks for nothing but public root fields (a client signing in again). */
+function onlyPublicFields(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const operation = document.definitions.find(
+    (definition) => definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+  );
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return false;
+  return operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && PUBLIC_ROOT_FIELDS.has(selection.name.value));
+}
+
+/**
+ * Who a bearer token signs in: null without a valid token. A token that verifies but that its
+ * account no longer accepts (deactivated, password changed) comes back with the reason.
+ */
+async function authenticate(app: App, token: string | undefined, requestId: string): Promise<{ viewer: Viewer | null; refused?: string }> {
+  const viewer = token ? await app.deps.tokens.verify(token, requestId) : null;
+  if (!viewer) return { viewer: null };
+  let refused: string | null;
+  try {
+    refused = await app.get(AccountStates).check(viewer);
+  } catch (error) {
+    app.deps.logger.error({ requestId, err: error }, "could not check a token's account");
+    throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, "Cannot check your token right now; try again shortly");
+  }
+  return refused ? { viewer: null, refused } : { viewer };
+}
+
+/** Answers UNAUTHENTICATED, saying why, to an operation sent with a token its account no longer accepts. */
+function refusedTokenPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operationName }) {
+          const refused = contextValue.refusedToken;
+          if (refused && !onlyPublicFields(document, operationName)) throw revokedToken(refused);
+        },
+      };
+    },
+  };
 }
 
 /** Logs unexpected errors with the request id, and rejects over-complex operations. */
@@ -85,44 +140,68 @@ function formatResult(result: ExecutionResult): ExecutionResult {
  */
 export async function startServer(app: App, listen: { port: number; host: string }): Promise<RunningServer> {
   const { logger } = app.deps;
-  const schema = await buildAppSchema(app.deps.pubsub.pubSub);
+  const schema = await buildAppSchema();
   const expressApp = express();
   const httpServer = http.createServer(expressApp);
   // Idle keep-alive sockets outlive a client's (or load balancer's) reuse window; a shorter server
   // timeout races the client's next request on the same socket and resets it (ECONNRESET).
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_WS_PAYLOAD_BYTES });
+  const { wsMaxSocketsPerAccount, wsMaxSubscriptionsPerSocket } = app.deps.config;
+  const liveSockets = new LiveSockets(app.get(AccountStates), logger, wsMaxSocketsPerAccount);
+  let draining = false;
+  let httpInFlight = 0;
+  /** WebSocket queries and mutations running (subscriptions are not waited for). */
+  const wsInFlight = new Set<string>();
 
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; expiry?: NodeJS.Timeout }>(
+  let socketSerial = 0;
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; serial?: number }>(
     {
       schema,
       async onConnect(ctx) {
+        const { socket } = ctx.extra;
         const token = bearerToken(ctx.connectionParams?.authorization);
-        const viewer = token ? await app.deps.tokens.verify(token, randomUUID()) : null;
-        if (!viewer) return false;
-        ctx.extra.viewer = viewer;
-        if (viewer.expiresAt) {
-          // A socket lives no longer than its token: the client signs in again and reconnects.
-          ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4403, "Token expired"), viewer.expiresAt - Date.now());
-          ctx.extra.expiry.unref();
+        const { viewer, refused } = await authenticate(app, token, randomUUID()).catch(() => ({
+          viewer: null,
+          refused: "Cannot check your token right now; try again shortly",
+        }));
+        if (refused) socket.close(CLOSE_FORBIDDEN, refused);
+        if (!viewer || socket.readyState !== WebSocket.OPEN) return false;
+        // The sweep of liveSockets closes the socket when the token expires or is revoked.
+        const unregister = liveSockets.add(viewer, socket);
+        if (!unregister) {
+          socket.close(CLOSE_TOO_MANY, "Too many connections");
+          return false;
         }
+        socket.once("close", unregister);
+        ctx.extra.viewer = viewer;
+        ctx.extra.serial = ++socketSerial;
         return true;
-      },
-      onClose(ctx) {
-        clearTimeout(ctx.extra.expiry);
       },
       context: (ctx) => {
         const requestId = randomUUID();
         const viewer = ctx.extra.viewer ? { ...ctx.extra.viewer, requestId } : null;
         return createContext(app, viewer, requestId, ctx.extra.request.socket.remoteAddress ?? "unknown");
       },
-      onSubscribe(_ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
+        if (Object.keys(ctx.subscriptions).length > wsMaxSubscriptionsPerSocket) {
+          return [
+            new AppError(
+              ErrorCode.RATE_LIMITED,
+              `At most ${wsMaxSubscriptionsPerSocket} operations may run at once on one socket: complete one, or open another socket`,
+            ),
+          ];
+        }
         try {
           const document = parse(payload.query);
           const errors = validate(schema, document);
           if (errors.length) return errors;
           assertComplexity(schema, document, payload.variables ?? undefined, payload.operationName, operationLimits(app));
+          const operation = document.definitions.find(
+            (definition) => definition.kind === Kind.OPERATION_DEFINITION && (!payload.operationName || definition.name?.value === payload.operationName),
+          );
+          if (operation?.kind === Kind.OPERATION_DEFINITION && operation.operation !== "subscription") wsInFlight.add(`${ctx.extra.serial}:${id}`);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError("Cannot parse this operation")];
         }
@@ -137,6 +216,12 @@ export async function startServer(app: App, listen: { port: number; host: string
         return formatResult(result as ExecutionResult);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
+      onComplete(ctx, id) {
+        wsInFlight.delete(`${ctx.extra.serial}:${id}`);
+      },
+      onClose(ctx) {
+        for (const key of [...wsInFlight]) if (key.startsWith(`${ctx.extra.serial}:`)) wsInFlight.delete(key);
+      },
     },
     wsServer,
   );
@@ -145,17 +230,23 @@ export async function startServer(app: App, listen: { port: number; host: string
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // The process's own handlers drain and stop it (src/index.ts); Apollo's would race them.
+    stopOnTerminationSignals: false,
+    introspection: app.deps.config.introspection,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
           return {
             async drainServer() {
+              liveSockets.stop();
               await wsCleanup.dispose();
             },
           };
         },
       },
+      app.deps.config.landingPage ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled(),
+      refusedTokenPlugin(),
       operationPlugin(app, schema),
     ],
   });
@@ -164,6 +255,16 @@ export async function startServer(app: App, listen: { port: number; host: string
   expressApp.disable("x-powered-by");
   if (app.deps.config.trustProxy !== undefined) expressApp.set("trust proxy", app.deps.config.trustProxy);
   expressApp.use((req, res, next) => {
+    httpInFlight += 1;
+    let counted = true;
+    const done = () => {
+      if (counted) httpInFlight -= 1;
+      counted = false;
+    };
+    res.once("finish", done);
+    res.once("close", done);
+    // While draining, a kept-alive connection closes after its current response.
+    if (draining) res.setHeader("connection", "close");
     const requestId = (req.get("x-request-id") ?? "").slice(0, 64) || randomUUID();
     res.locals.requestId = requestId;
     res.setHeader("x-request-id", requestId);
@@ -187,6 +288,10 @@ export async function startServer(app: App, listen: { port: number; host: string
     res.json({ status: "ok" });
   });
   expressApp.get("/readyz", async (_req, res) => {
+    if (draining) {
+      res.status(503).json({ status: "shutting down", ready: false });
+      return;
+    }
     const readiness = await isReady(app);
     res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? "ready" : "not ready", ...readiness });
   });
@@ -196,9 +301,9 @@ export async function startServer(app: App, listen: { port: number; host: string
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
-        const token = bearerToken(req.headers.authorization);
-        const viewer = token ? await app.deps.tokens.verify(token, requestId) : null;
-        return createContext(app, viewer, requestId, req.ip ?? req.socket.remoteAddress ?? "unknown");
+        const { viewer, refused } = await authenticate(app, bearerToken(req.headers.authorization), requestId);
+        const context = createContext(app, viewer, requestId, req.ip ?? req.socket.remoteAddress ?? "unknown");
+        return refused ? { ...context, refusedToken: refused } : context;
       },
     }),
   );
@@ -214,7 +319,19 @@ export async function startServer(app: App, listen: { port: number; host: string
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
     schema,
-    async close() {
+    async close(graceMs = app.deps.config.shutdownGraceMs) {
+      draining = true;
+      liveSockets.stop();
+      httpServer.close();
+      const deadline = Date.now() + graceMs;
+      while ((httpInFlight > 0 || wsInFlight.size > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      if (httpInFlight > 0 || wsInFlight.size > 0) {
+        logger.warn({ http: httpInFlight, webSocket: wsInFlight.size }, "the shutdown grace period ended with operations still running");
+      }
+      for (const client of wsServer.clients) client.close(CLOSE_GOING_AWAY, "Server shutting down");
+      httpServer.closeAllConnections();
       await apollo.stop();
     },
   };

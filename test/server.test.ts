@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
+import jwt from "jsonwebtoken";
 import pino from "pino";
-import { createTaizhouTree } from "./helpers/factories";
+import WebSocket from "ws";
+import { coordinatorOf, createTaizhouTree } from "./helpers/factories";
 import { startTestServer, stopAll } from "./helpers/server";
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -185,5 +187,126 @@ describe("errors", () => {
       await server.app.prisma.$executeRawUnsafe(`ALTER TABLE organization_moved_away RENAME TO organization`);
     }
     expect((await post(`{ organizations { totalCount } }`)).body.data.organizations.totalCount).toBe(0);
+  });
+});
+
+describe("WebSocket limits", () => {
+  const EVENTS = "subscription { serviceRequestEvents { kind } }";
+
+  /** A graphql-ws socket after connection_init with `token`: how it ended (if it did) and the messages it got. */
+  function open(token: string) {
+    const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+    const messages: Record<string, any>[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      socket.on("close", (code, reason) => resolve({ code, reason: String(reason) }));
+    });
+    const acknowledged = new Promise<boolean>((resolve) => {
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })));
+      socket.on("message", (data) => {
+        const message = JSON.parse(String(data));
+        messages.push(message);
+        if (message.type === "connection_ack") resolve(true);
+      });
+      void closed.then(() => resolve(false));
+    });
+    /** The first message matching `predicate` within 5 s, or null. */
+    const waitFor = async (predicate: (message: Record<string, any>) => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return null;
+    };
+    return { socket, closed, acknowledged, messages, waitFor };
+  }
+
+  test("the 11th socket of one account is refused with 4429; the others stay open", async () => {
+    const coordinator = await coordinatorOf(server, tree.wenling.id);
+    const sockets = [];
+    for (let i = 0; i < 10; i += 1) {
+      const socket = open(coordinator.token as string);
+      expect(await socket.acknowledged).toBe(true);
+      sockets.push(socket);
+    }
+    const eleventh = open(coordinator.token as string);
+    expect(await eleventh.acknowledged).toBe(false);
+    expect(await eleventh.closed).toEqual({ code: 4429, reason: "Too many connections" });
+    expect(sockets.every((s) => s.socket.readyState === WebSocket.OPEN)).toBe(true);
+
+    sockets[0].socket.close();
+    await sockets[0].closed;
+    const again = open(coordinator.token as string);
+    expect(await again.acknowledged).toBe(true);
+    for (const s of [...sockets.slice(1), again]) s.socket.close();
+  });
+
+  test("the 21st running operation on a socket is RATE_LIMITED and the socket stays open", async () => {
+    const coordinator = await coordinatorOf(server, tree.wenling.id);
+    const client = open(coordinator.token as string);
+    expect(await client.acknowledged).toBe(true);
+    for (let i = 1; i <= 21; i += 1) {
+      client.socket.send(JSON.stringify({ id: `s${i}`, type: "subscribe", payload: { query: EVENTS } }));
+    }
+    const refused = await client.waitFor((m) => m.type === "error" && m.id === "s21");
+    expect(refused?.payload[0].extensions.code).toBe("RATE_LIMITED");
+    expect(client.messages.filter((m) => m.type === "error" && m.id !== "s21")).toEqual([]);
+
+    client.socket.send(JSON.stringify({ id: "s1", type: "complete" }));
+    client.socket.send(JSON.stringify({ id: "me", type: "subscribe", payload: { query: "{ me { id } }" } }));
+    const answer = await client.waitFor((m) => m.type === "next" && m.id === "me");
+    expect(answer?.payload.data.me.id).toEqual(expect.any(String));
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    client.socket.close();
+  });
+
+  test("a message over 1 MB closes the socket", async () => {
+    const client = open(server.admin.token as string);
+    expect(await client.acknowledged).toBe(true);
+    const huge = "x".repeat(1024 * 1024 + 1);
+    client.socket.send(JSON.stringify({ id: "big", type: "subscribe", payload: { query: `{ me { id } } # ${huge}` } }));
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  test("a token valid for 30 days keeps its socket open (the expiry does not overflow a timer)", async () => {
+    const account = await server.app.prisma.account.findUniqueOrThrow({ where: { username: "admin" } });
+    const token = jwt.sign({ role: "ADMIN", alliance: null, org: null, ver: account.tokenVersion }, server.config.jwtSecret as string, {
+      subject: account.id,
+      issuer: "zhulian",
+      expiresIn: "30d",
+    });
+    const client = open(token);
+    expect(await client.acknowledged).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    client.socket.send(JSON.stringify({ id: "me", type: "subscribe", payload: { query: "{ me { username } }" } }));
+    const answer = await client.waitFor((m) => m.type === "next" && m.id === "me");
+    expect(answer?.payload.data.me.username).toBe("admin");
+    expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    client.socket.close();
+  });
+});
+
+describe("introspection and the landing page follow their settings", () => {
+  test("off: introspection is refused and GET /graphql shows no landing page; on: both work", async () => {
+    const off = await startTestServer({ env: { INTROSPECTION: "false", LANDING_PAGE: "false" } });
+    const on = await startTestServer({ env: { INTROSPECTION: "true", LANDING_PAGE: "true" } });
+    try {
+      const INTROSPECT = `{ __schema { queryType { name } } }`;
+      const refused = await off.admin.raw(INTROSPECT);
+      expect(refused.errors?.[0]?.message).toMatch(/introspection/i);
+      expect(refused.data ?? null).toBeNull();
+      expect((await on.admin.query(INTROSPECT)).__schema.queryType.name).toBe("Query");
+
+      const page = (url: string) => fetch(url, { headers: { accept: "text/html" } });
+      const shown = await page(on.url);
+      expect(shown.status).toBe(200);
+      expect(await shown.text()).toMatch(/apollo/i);
+      const hidden = await page(off.url);
+      expect(hidden.status === 200 && /apollo/i.test(await hidden.text())).toBe(false);
+    } finally {
+      await stopAll(off);
+      await stopAll(on);
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { Viewer } from "../auth";
 import type { App } from "../context";
 import { badInput, conflict } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import type { PendingEvent } from "../pubsub";
+import { appendEvents, type PendingEvent } from "../pubsub";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -20,7 +20,7 @@ export interface MutationSpec<T> {
   findExisting?: (tx: Tx, id: string) => Promise<T | null>;
 }
 
-/** Events the work raises; they are published only after the transaction commits. */
+/** Events the work raises: written to the event log in the same transaction, delivered after it commits. */
 export type Emit = (event: PendingEvent) => void;
 
 const SECRET_KEYS = /password|secret|token/i;
@@ -118,8 +118,10 @@ export async function runMutation<T extends { id: string | bigint }>(
         requestId: viewer?.requestId ?? null,
       },
     });
+    // Last: the event log's lock is held from here to the commit.
+    await appendEvents(tx, events);
     return { result, replayed: false };
   }, TRANSACTION_OPTIONS);
-  if (!outcome.replayed) app.deps.pubsub.publish(events);
+  if (!outcome.replayed && events.length) app.deps.pubsub.committed();
   return outcome.result;
 }

@@ -58,6 +58,16 @@ const environmentSchema = z.object({
   TRUST_PROXY: z.string().max(500).optional(),
   WS_MAX_SOCKETS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(20),
+  DATABASE_CONNECT_TIMEOUT: z.string().regex(DURATION, "must look like 5s").default("5s"),
+  DATABASE_STATEMENT_TIMEOUT: z.string().regex(DURATION, "must look like 30s").default("30s"),
+  SHUTDOWN_GRACE: z.string().regex(DURATION, "must look like 10s").default("10s"),
+  EVENT_POLL_INTERVAL: z.coerce.number().int().min(50).max(60_000).default(1000),
+  EVENT_RETENTION: z
+    .string()
+    .regex(DURATION, "must look like 7d")
+    .refine((value) => durationSeconds(value) >= 86_400, "must be at least 1d")
+    .default("7d"),
+  ZHULIAN_TEST_HOLD_EVENT_SIGNALS: flag.default(false),
   IDEMPOTENCY_KEY_TTL: z.string().regex(DURATION, "must look like 7d").default("7d"),
   INTROSPECTION: flag.optional(),
   LANDING_PAGE: flag.optional(),
@@ -94,6 +104,17 @@ export interface Config {
   readonly trustProxy?: boolean | number | string;
   readonly wsMaxSocketsPerAccount: number;
   readonly wsMaxSubscriptionsPerSocket: number;
+  /** PostgreSQL: how long to wait for a connection, and the longest a statement may run (ms). */
+  readonly databaseConnectTimeoutMs: number;
+  readonly databaseStatementTimeoutMs: number;
+  /** On SIGTERM/SIGINT: how long in-flight requests and operations may take to finish (ms). */
+  readonly shutdownGraceMs: number;
+  /** How often (ms) each instance reads the event log without being told of a new event. */
+  readonly eventPollMs: number;
+  /** How long (s) events are kept for clients that resume with `after`. */
+  readonly eventRetentionSeconds: number;
+  /** Test hook (fault suite): after a commit, tell no instance (as a process killed right after committing). */
+  readonly testHoldEventSignals: boolean;
   /** How long an idempotency key names its first result; after that the key is free again. */
   readonly idempotencyKeyTtlSeconds: number;
   /** Schema introspection on (default: embedded mode only). */
@@ -171,6 +192,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     trustProxy,
     wsMaxSocketsPerAccount: env.WS_MAX_SOCKETS_PER_ACCOUNT,
     wsMaxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    databaseConnectTimeoutMs: durationSeconds(env.DATABASE_CONNECT_TIMEOUT) * 1000,
+    databaseStatementTimeoutMs: durationSeconds(env.DATABASE_STATEMENT_TIMEOUT) * 1000,
+    shutdownGraceMs: durationSeconds(env.SHUTDOWN_GRACE) * 1000,
+    eventPollMs: env.EVENT_POLL_INTERVAL,
+    eventRetentionSeconds: durationSeconds(env.EVENT_RETENTION),
+    testHoldEventSignals: env.ZHULIAN_TEST_HOLD_EVENT_SIGNALS,
     idempotencyKeyTtlSeconds: durationSeconds(env.IDEMPOTENCY_KEY_TTL),
     introspection: env.INTROSPECTION ?? mode === "embedded",
     landingPage: env.LANDING_PAGE ?? mode === "embedded",

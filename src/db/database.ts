@@ -30,6 +30,12 @@ export interface Database {
 export interface DatabaseOptions {
   /** postgresql:// URL; without it, PGlite. */
   databaseUrl?: string;
+  /** PostgreSQL: how long to wait for a connection (ms), default 5000. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: the longest a statement may run (ms), default 30000. */
+  statementTimeoutMs?: number;
+  /** Where pool errors (a dropped idle connection) are reported. */
+  onPoolError?: (error: Error) => void;
   /** PGlite's data folder; `memory://` (or undefined) keeps it in memory. */
   dataDir?: string;
   poolSize?: number;
@@ -49,7 +55,18 @@ function counted(prisma: PrismaClient): { prisma: PrismaClient; count: () => num
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const log = [{ emit: "event", level: "query" }] as const;
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const statementTimeout = options.statementTimeoutMs ?? 30_000;
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      statement_timeout: statementTimeout,
+      // A server that stops answering mid-statement (a cut network) is given up on too.
+      query_timeout: statementTimeout + 5_000,
+      keepAlive: true,
+    });
+    // An idle connection dropped by the server (a restart) must not crash the process.
+    pool.on("error", (error) => options.onPoolError?.(error));
     const { prisma, count } = counted(new PrismaClient({ adapter: new PrismaPg(pool), log: [...log] }));
     return {
       kind: "postgres",

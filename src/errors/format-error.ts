@@ -4,9 +4,42 @@ import { ArgumentValidationError, AuthenticationError, AuthorizationError } from
 import { Prisma } from "../generated/prisma/client";
 import { AppError, ErrorCode } from "./app-error";
 
+/** Kinds of the driver adapters' errors that mean the database cannot be reached or is overloaded. */
+const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "TlsConnectionError"]);
+/** Prisma's codes for the same (can't reach, timed out, pool timeout, transaction could not start). */
+const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
+/** PostgreSQL's: connection exceptions, shutting down, starting up, too many connections, statement timeout. */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-4]|53300|57014)/;
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Can't reach database server|the database system is (shutting down|starting up)/i;
+
+/** Prisma's rendering of a driver error: "Database error. Code: `57P01`. …". */
+const UNAVAILABLE_CODE_IN_MESSAGE = /Code: `(08\w{3}|57P0[1-4]|53300|57014)`/;
+
+/**
+ * True when an error (or one it wraps) says the database is down, unreachable, restarting or
+ * too slow to answer: the request may succeed later, so it is not a bug.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 6) return false;
+  const e = error as { name?: string; code?: unknown; kind?: unknown; message?: unknown; cause?: unknown };
+  if (typeof e.kind === "string" && UNAVAILABLE_KINDS.has(e.kind)) return true;
+  if (e.kind === "postgres" && typeof e.code === "string" && UNAVAILABLE_SQLSTATE.test(e.code)) return true;
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (typeof e.code === "string" && (UNAVAILABLE_PRISMA_CODES.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
+  if (typeof e.message === "string" && (UNAVAILABLE_MESSAGE.test(e.message) || UNAVAILABLE_CODE_IN_MESSAGE.test(e.message))) return true;
+  const meta = (error as { meta?: { driverAdapterError?: unknown } }).meta;
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
+}
+
 /** Turns a Prisma or type-graphql error into the AppError a client should see, if there is one. */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError(ErrorCode.SERVICE_UNAVAILABLE, "The database is not available right now; try again in a moment", {
+      http: { status: 503 },
+    });
+  }
   if (error instanceof ArgumentValidationError) {
     const fields = flattenValidation(error.extensions.validationErrors as ValidationLike[]);
     const message = fields.map((f) => `${f.field}: ${f.message}`).join("; ");

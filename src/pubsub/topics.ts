@@ -1,6 +1,6 @@
 /**
- * Every pub/sub topic and its payload. Payloads cross Redis as JSON: ids and plain values
- * only; subscribers load the records themselves after the event arrives.
+ * Every event topic and its payload. Payloads are stored as JSON in the event log: ids and
+ * plain values only; subscribers load the records themselves when the event is delivered.
  */
 export interface Topics {
   /** A service request was created, claimed, released, fulfilled or cancelled (after commit). */

@@ -4,6 +4,7 @@ export type { NewServiceRequest } from "./service-request.service";
 export { serviceRequestById } from "./service-request.loaders";
 export {
   AllianceServiceRequestsResolver,
+  RequestRaiserResolver,
   ServiceRequestEventResolver,
   ServiceRequestResolver,
 } from "./service-request.resolver";

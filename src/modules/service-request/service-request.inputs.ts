@@ -1,6 +1,7 @@
 import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { RequestStatus, ServiceCategory, ServiceRequestEventKind, Urgency } from "../../common/enums";
+import { IsFreeText } from "../../common/validators";
 
 @InputType({ description: "A new need in an alliance, optionally of one household there." })
 export class CreateServiceRequestInput {
@@ -18,13 +19,15 @@ export class CreateServiceRequestInput {
   @IsOptional()
   urgency?: Urgency | null;
 
-  @Field({ description: "1 to 200 characters." })
+  @Field({ description: "1 to 200 characters; no ID or phone numbers (partners read it)." })
   @Length(1, 200)
+  @IsFreeText()
   title: string;
 
-  @Field(() => String, { nullable: true, description: "Up to 2000 characters." })
+  @Field(() => String, { nullable: true, description: "Up to 2000 characters; no ID or phone numbers (partners read it)." })
   @IsOptional()
   @MaxLength(2000)
+  @IsFreeText()
   description?: string | null;
 
   @Field(() => String, { nullable: true, description: "A retry with the same key returns the first result." })

@@ -16,15 +16,16 @@ import {
 } from "type-graphql";
 import { PageArgsType, type Connection } from "../../common/pagination";
 import type { Context } from "../../context";
-import type { Alliance as AllianceRecord, Household as HouseholdRecord, Organization as OrganizationRecord } from "../../generated/prisma/client";
-import type { ServiceRequestEventPayload } from "../../pubsub";
+import type { Account as AccountRecord, Alliance as AllianceRecord, Household as HouseholdRecord, Organization as OrganizationRecord } from "../../generated/prisma/client";
+import type { StoredEvent } from "../../pubsub";
+import { Account, accountById } from "../account";
 import { Alliance, allianceById } from "../alliance";
 import { Household, householdById } from "../household";
 import { Organization, organizationById } from "../organization";
 import { CreateServiceRequestInput, ServiceRequestFilter, ServiceRequestSubscriptionFilter } from "./service-request.inputs";
 import { allianceServiceRequestPage, serviceRequestById, suggestedOrganizationIds } from "./service-request.loaders";
 import { ServiceRequestService } from "./service-request.service";
-import { ServiceRequest, ServiceRequestConnection, ServiceRequestEvent } from "./service-request.types";
+import { RequestRaiser, ServiceRequest, ServiceRequestConnection, ServiceRequestEvent } from "./service-request.types";
 
 @ArgsType()
 class ServiceRequestsArgs extends PageArgsType {
@@ -36,6 +37,13 @@ class ServiceRequestsArgs extends PageArgsType {
 class ServiceRequestEventsArgs {
   @Field(() => ServiceRequestSubscriptionFilter, { nullable: true })
   filter?: ServiceRequestSubscriptionFilter | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The `id` of the last event you received: the stored events after it (kept 7 days) are replayed first, in order, then live ones follow with no gap.",
+  })
+  after?: string | null;
 }
 
 @Resolver(() => ServiceRequest)
@@ -87,6 +95,15 @@ export class ServiceRequestResolver {
     return request.claimedById ? organizationById(ctx).load(request.claimedById) : null;
   }
 
+  @FieldResolver(() => RequestRaiser, {
+    nullable: true,
+    description: "Who raised the need (the coordinator, or the account and organization of the visit that found it); null for imported needs.",
+  })
+  raisedBy(@Root() request: ServiceRequest): RequestRaiser | null {
+    if (!request.raisedByAccountId && !request.raisedByOrganizationId) return null;
+    return { accountId: request.raisedByAccountId, organizationId: request.raisedByOrganizationId };
+  }
+
   @FieldResolver(() => [Organization], {
     description:
       "Partner organizations best placed to take it: members of the request's alliance or its ancestors that offer the category, nearest first (then the fewest requests currently claimed). Government departments are not suggested. `first`: 1 to 20, default 5.",
@@ -102,22 +119,36 @@ export class ServiceRequestResolver {
   }
 }
 
+@Resolver(() => RequestRaiser)
+export class RequestRaiserResolver {
+  @FieldResolver(() => Account, { nullable: true, description: "The account that raised the need." })
+  account(@Root() raiser: RequestRaiser, @Ctx() ctx: Context): Promise<AccountRecord | null> | null {
+    return raiser.accountId ? accountById(ctx).load(raiser.accountId) : null;
+  }
+
+  @FieldResolver(() => Organization, { nullable: true, description: "The organization whose visit found the need; null when a coordinator raised it." })
+  organization(@Root() raiser: RequestRaiser, @Ctx() ctx: Context): Promise<OrganizationRecord | null> | null {
+    return raiser.organizationId ? organizationById(ctx).load(raiser.organizationId) : null;
+  }
+}
+
 @Resolver(() => ServiceRequestEvent)
 export class ServiceRequestEventResolver {
   @Subscription(() => ServiceRequestEvent, {
     description:
-      "CREATED, CLAIMED, RELEASED, FULFILLED and CANCELLED events after commit, for requests you may read, narrowed by the filter.",
+      "CREATED, CLAIMED, RELEASED, FULFILLED and CANCELLED events after commit, for requests you may read, narrowed by the filter; with `after`, the stored events since then come first.",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, ServiceRequestEventsArgs, Context>) =>
-      context.app.get(ServiceRequestService).events(context.viewer, args.filter),
+      context.app.get(ServiceRequestService).events(context.viewer, args.filter, args.after),
   })
   async serviceRequestEvents(
-    @Root() event: ServiceRequestEventPayload,
+    @Root() stored: StoredEvent<"SERVICE_REQUEST_EVENTS">,
     @Args() _args: ServiceRequestEventsArgs,
     @Ctx() ctx: Context,
   ): Promise<ServiceRequestEvent> {
+    const event = stored.payload;
     const request = await serviceRequestById(ctx).load(event.requestId);
     if (!request) throw new Error(`Service request ${event.requestId} of a ${event.kind} event is missing`);
-    return { kind: event.kind, request, occurredAt: new Date(event.occurredAt) };
+    return { id: stored.id, kind: event.kind, request, occurredAt: new Date(event.occurredAt) };
   }
 }
 

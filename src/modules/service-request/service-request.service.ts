@@ -1,13 +1,13 @@
-import { filter as filterEvents, pipe } from "@graphql-yoga/subscription";
 import { allianceScopeSql, inScope, type Scope, type Viewer } from "../../auth";
 import type { ServiceCategory, ServiceRequestEventKind, Urgency } from "../../common/enums";
 import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Emit, type Tx } from "../../common/mutation";
 import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
+import { containsPersonalNumber, PERSONAL_NUMBER_MESSAGE } from "../../common/validators";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
-import type { PendingEvent, ServiceRequestEventPayload } from "../../pubsub";
+import type { PendingEvent, ServiceRequestEventPayload, StoredEvent } from "../../pubsub";
 import type { CreateServiceRequestInput, ServiceRequestFilter, ServiceRequestSubscriptionFilter } from "./service-request.inputs";
 import type { ServiceRequest } from "./service-request.types";
 
@@ -22,6 +22,10 @@ export interface NewServiceRequest {
   urgency?: Urgency | null;
   title: string;
   description?: string | null;
+  /** The account that raised it: the coordinator, or whoever recorded the visit. */
+  raisedByAccountId?: string | null;
+  /** The organization whose visit found it; null when a coordinator raised it. */
+  raisedByOrganizationId?: string | null;
 }
 
 /** The organization kinds suggested for a request (government departments refer cases, they do not claim them). */
@@ -43,7 +47,8 @@ const MAX_REASON_LENGTH = 500;
 const COLUMNS = Prisma.sql`sr.id, sr.alliance_id AS "allianceId", sr.household_id AS "householdId", sr.visit_id AS "visitId",
   sr.category, sr.urgency, sr.title, sr.description, sr.status, sr.created_at AS "createdAt",
   sr.claimed_by_id AS "claimedById", sr.claimed_at AS "claimedAt", sr.fulfilled_at AS "fulfilledAt",
-  sr.cancelled_at AS "cancelledAt", sr.cancel_reason AS "cancelReason"`;
+  sr.cancelled_at AS "cancelledAt", sr.cancel_reason AS "cancelReason",
+  sr.raised_by_account_id AS "raisedByAccountId", sr.raised_by_organization_id AS "raisedByOrganizationId"`;
 
 function serviceRequestEvent(
   kind: ServiceRequestEventKind,
@@ -104,6 +109,8 @@ export class ServiceRequestService {
         urgency: input.urgency ?? "NORMAL",
         title: input.title,
         description: input.description ?? null,
+        raisedByAccountId: input.raisedByAccountId ?? null,
+        raisedByOrganizationId: input.raisedByOrganizationId ?? null,
       },
     });
     emit(serviceRequestEvent("CREATED", request, input.alliancePath));
@@ -112,19 +119,22 @@ export class ServiceRequestService {
 
   /**
    * Marks a request FULFILLED inside the caller's transaction (recordService) and raises
-   * FULFILLED. It must be CLAIMED by `organizationId` (else CONFLICT) and, when it names a
-   * household, be for `householdId` (else BAD_USER_INPUT on serviceRequestId).
+   * FULFILLED. The caller's scope must read it (NOT_FOUND / FORBIDDEN first, so nothing about
+   * a request it cannot read is told); it must be CLAIMED by `organizationId` (else CONFLICT)
+   * and, when it names a household, be for `householdId` (else BAD_USER_INPUT on serviceRequestId).
    */
   async fulfilInTransaction(
     tx: Tx,
     emit: Emit,
+    scope: Scope,
     requestId: string,
     organizationId: string,
     householdId: string,
   ): Promise<ServiceRequest> {
     const id = requireId(requestId, "serviceRequestId");
     const request = await tx.serviceRequest.findUnique({ where: { id }, include: { alliance: { select: { path: true } } } });
-    if (!request) throw badInput("serviceRequestId", "no service request has this id");
+    if (!request) throw notFound("Service request");
+    if (!this.canRead(scope, request, request.alliance.path)) throw forbidden("This service request is outside your scope");
     if (request.householdId && request.householdId !== householdId) {
       throw badInput("serviceRequestId", "this request is for another household");
     }
@@ -312,6 +322,7 @@ export class ServiceRequestService {
           urgency: input.urgency,
           title,
           description: input.description?.trim() || null,
+          raisedByAccountId: viewer?.accountId ?? null,
         }),
     );
   }
@@ -388,6 +399,7 @@ export class ServiceRequestService {
     if (viewer?.role === "PARTNER") throw forbidden("Only a coordinator cancels a service request");
     const why = reason.trim();
     if (!why || why.length > MAX_REASON_LENGTH) throw badInput("reason", `must be 1 to ${MAX_REASON_LENGTH} characters`);
+    if (containsPersonalNumber(why)) throw badInput("reason", PERSONAL_NUMBER_MESSAGE);
     const request = await this.require(id);
     if (!inScope(scope, request.alliance.path)) throw forbidden("This service request is outside your scope");
     if (request.status !== "OPEN" && request.status !== "CLAIMED") {
@@ -406,30 +418,38 @@ export class ServiceRequestService {
   }
 
   /**
-   * The live event stream of one subscriber: events of requests it may read (by the alliance
-   * path carried in the event), narrowed by the filter. An `allianceId` outside the viewer's
-   * scope fails the subscription with FORBIDDEN before anything is delivered.
+   * The event stream of one subscriber: events of requests it may read (by the alliance path
+   * carried in the event), narrowed by the filter. With `after` (the id of the last event the
+   * client saw) it first replays the stored events after it, then goes on live. An
+   * `allianceId` outside the viewer's scope fails the subscription with FORBIDDEN, and an
+   * `after` older than the kept events with BAD_USER_INPUT, before anything is delivered.
    */
   async events(
     viewer: Viewer | null,
     filter: ServiceRequestSubscriptionFilter | null | undefined,
-  ): Promise<AsyncIterable<ServiceRequestEventPayload>> {
+    after?: string | null,
+  ): Promise<AsyncIterable<StoredEvent<"SERVICE_REQUEST_EVENTS">>> {
     const scope = await this.app.deps.scopes.of(viewer);
     const root = filter?.allianceId
       ? (await this.app.deps.scopes.requireAlliance(viewer, requireId(filter.allianceId, "filter.allianceId"))).path
       : null;
     const categories = filter?.category?.length ? new Set<string>(filter.category) : null;
     const kinds = filter?.kinds?.length ? new Set<string>(filter.kinds) : null;
-    return pipe(
-      this.app.deps.pubsub.pubSub.subscribe("SERVICE_REQUEST_EVENTS"),
-      filterEvents(
-        (event: ServiceRequestEventPayload) =>
-          inScope(scope, event.alliancePath) &&
-          (!root || event.alliancePath.startsWith(root)) &&
-          (!categories || categories.has(event.category)) &&
-          (!kinds || kinds.has(event.kind)),
-      ),
-    );
+    if (after !== undefined && after !== null && !/^\d{1,18}$/.test(after)) {
+      throw badInput("after", "must be the id of an event you received");
+    }
+    const accepts = (stored: StoredEvent): boolean => {
+      if (stored.topic !== "SERVICE_REQUEST_EVENTS") return false;
+      const event = stored.payload as ServiceRequestEventPayload;
+      return (
+        inScope(scope, event.alliancePath) &&
+        (!root || event.alliancePath.startsWith(root)) &&
+        (!categories || categories.has(event.category)) &&
+        (!kinds || kinds.has(event.kind))
+      );
+    };
+    const stream = await this.app.deps.pubsub.feed.subscribe({ after: after ? BigInt(after) : undefined, accepts });
+    return stream as AsyncIterableIterator<StoredEvent<"SERVICE_REQUEST_EVENTS">>;
   }
 
   private async locate(id: string): Promise<LocatedRequest | null> {

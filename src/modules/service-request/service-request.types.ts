@@ -42,12 +42,25 @@ export class ServiceRequest {
   /** The visit on which the need was found (政策找人), when it came from one. */
   visitId: string | null;
   claimedById: string | null;
+  raisedByAccountId: string | null;
+  raisedByOrganizationId: string | null;
+}
+
+@ObjectType({ description: "Who raised a need: the account, and the organization whose visit found it." })
+export class RequestRaiser {
+  accountId: string | null;
+  organizationId: string | null;
 }
 
 export const ServiceRequestConnection = ConnectionType(ServiceRequest, "ServiceRequest");
 
 @ObjectType({ description: "What a subscriber receives: the request after the change." })
 export class ServiceRequestEvent {
+  @Field(() => ID, {
+    description: "Orders events as they were committed; pass the last one you received as `after` when you subscribe again.",
+  })
+  id: string;
+
   @Field(() => ServiceRequestEventKind, { description: "What happened to the request." })
   kind: ServiceRequestEventKind;
 
