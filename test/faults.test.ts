@@ -1,12 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createClient } from "graphql-ws";
 import pg from "pg";
+import WebSocket from "ws";
 import { ensureBuild } from "./helpers/build";
 import { createTaizhouTree } from "./helpers/factories";
 import type { GraphQLClient, Subscription } from "./helpers/graphql";
 import { startServerProcess, type ServerProcess } from "./helpers/process";
-import { missingServiceTools, PostgresCluster, RedisServer, SilenceableProxy } from "./helpers/services";
+import { freePort, missingServiceTools, PostgresCluster, RedisServer, SilenceableProxy } from "./helpers/services";
 
 /**
  * Faults, against the real server running as processes of its own: Redis and PostgreSQL going
@@ -203,6 +205,58 @@ async function readyz(server: ServerProcess): Promise<{ status: number; body: Re
       await db.query("UPDATE event_outbox_horizon SET through = 0");
       await db.end();
     }
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  test("the README's client resumes by itself: graphql-ws resends the latest `after` when it reconnects to a restarted server", async () => {
+    const port = String(await freePort());
+    let a = await start({ PORT: port });
+    const b = await start();
+    const token = (await a.admin()).token!;
+    const adminB = await b.admin();
+    const received: EventData["serviceRequestEvents"][] = [];
+    const client = createClient({
+      url: a.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: Infinity,
+      shouldRetry: () => true,
+      retryWait: () => new Promise((resolve) => setTimeout(resolve, 300)),
+    });
+    const variables: { after: string | null } = { after: null };
+    const dispose = client.subscribe<EventData>(
+      { query: EVENTS, variables },
+      {
+        next: ({ data }) => {
+          received.push(data!.serviceRequestEvents);
+          variables.after = data!.serviceRequestEvents.id;
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    const waitFor = async (count: number) => {
+      const deadline = Date.now() + 15_000;
+      while (received.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(received.length).toBeGreaterThanOrEqual(count);
+    };
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = [];
+    for (let i = 0; i < 3; i++) before.push((await adminB.query(CREATE, request(`重连之前 ${i}`))).createServiceRequest.id);
+    await waitFor(3);
+
+    expect(await a.stop()).toBe(0);
+    const whileDown = [];
+    for (let i = 0; i < 5; i++) whileDown.push((await adminB.query(CREATE, request(`服务器重启期间 ${i}`))).createServiceRequest.id);
+    a = await start({ PORT: port });
+    await waitFor(8);
+    const live = (await adminB.query(CREATE, request("重连之后"))).createServiceRequest.id;
+    await waitFor(9);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received.map((event) => event.request.id)).toEqual([...before, ...whileDown, live]);
+    expectIncreasingUniqueIds(received);
+    dispose();
+    await client.dispose();
     await Promise.all([a.stop(), b.stop()]);
   });
 
