@@ -74,7 +74,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
       pubsub,
       logger,
       tokens: new TokenIssuer(jwtSecret, config.tokenTtl),
-      scopes: new ScopeResolver(db.prisma),
+      scopes: new ScopeResolver(db),
     });
     app.get(LoginLimiter);
     if (config.admin) {

@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import path from "node:path";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
 import { createPubSub } from "@graphql-yoga/subscription";
-import { buildSchema, type MiddlewareFn } from "type-graphql";
+import { buildSchema } from "type-graphql";
 import "./common/enums";
 import { projectRoot } from "./common/paths";
 import { DateTimeScalar } from "./common/scalars";
@@ -32,26 +32,35 @@ export const schemaFile = path.join(projectRoot, "schema/schema.graphql");
 /** Operations open without a token. */
 const PUBLIC_ROOT_FIELDS = new Set(["login"]);
 
-/** Without a token only `login` works: every other root field answers UNAUTHENTICATED. */
-const requireViewer: MiddlewareFn<Context> = ({ context, info }, next) => {
-  const root = info.parentType.name;
-  if ((root === "Query" || root === "Mutation" || root === "Subscription") && !context.viewer && !PUBLIC_ROOT_FIELDS.has(info.fieldName)) {
-    throw unauthenticated();
-  }
-  return next();
-};
-
 /**
- * A WebSocket operation's context lives as long as its subscription: each event starts with
- * empty loaders, so that it shows records (and PII access) as they are when the event arrives.
+ * Without a token only `login` works: every other root field answers UNAUTHENTICATED. A
+ * WebSocket operation's context lives as long as its subscription, so each event starts with
+ * empty loaders: it shows records (and PII access) as they are when the event arrives.
+ *
+ * Both apply to root fields only, so they wrap those resolvers once the schema is built rather
+ * than run as type-graphql global middlewares, which would turn every field of every object
+ * into a chain of promises.
  */
-const freshLoadersPerEvent: MiddlewareFn<Context> = ({ context, info }, next) => {
-  if (info.parentType.name === "Subscription") {
-    context.loaders.clear();
-    markSubscriptionContext(context);
+function guardRootFields(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (!type) continue;
+    const subscription = type === schema.getSubscriptionType();
+    for (const field of Object.values(type.getFields())) {
+      if (PUBLIC_ROOT_FIELDS.has(field.name)) continue;
+      const resolve = field.resolve as GraphQLFieldResolver<unknown, Context> | undefined;
+      if (!resolve) throw new Error(`Root field ${type.name}.${field.name} has no resolver`);
+      field.resolve = (root, args, context: Context, info) => {
+        if (!context.viewer) throw unauthenticated();
+        if (subscription) {
+          context.loaders.clear();
+          markSubscriptionContext(context);
+        }
+        return resolve(root, args, context, info);
+      };
+    }
   }
-  return next();
-};
+  return schema;
+}
 
 /** Every module's resolvers, in the order of the feature list in STYLE.md. */
 const resolvers = [
@@ -83,13 +92,13 @@ const resolvers = [
 ] as const;
 
 /** Builds the schema of every module with class-validator validation on. */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
-    globalMiddlewares: [requireViewer, freshLoadersPerEvent],
     // type-graphql wants a pub/sub even though every subscription brings its own `subscribe` (the event feed).
     pubSub: createPubSub(),
   });
+  return guardRootFields(schema);
 }

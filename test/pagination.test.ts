@@ -137,3 +137,35 @@ describe("cursors", () => {
     expect(await server.app.prisma.alliance.count()).toBe(3 + VILLAGES);
   });
 });
+
+describe("totalCount", () => {
+  test("is counted only when asked for: one statement more, and the whole list's size", async () => {
+    const page = `query { alliances(level: VILLAGE, first: 5) { nodes { id } } }`;
+    const counted = `query { alliances(level: VILLAGE, first: 5) { totalCount nodes { id } } }`;
+    await server.admin.query(page); // the admin's scope, now cached for the token
+    let before = server.statements();
+    const plain = await server.admin.query(page);
+    const withoutCount = server.statements() - before;
+    before = server.statements();
+    const withTotal = await server.admin.query(counted);
+    const withCount = server.statements() - before;
+
+    expect(plain.alliances.nodes).toHaveLength(5);
+    expect(plain.alliances.totalCount).toBeUndefined();
+    expect(withTotal.alliances.totalCount).toBe(VILLAGES);
+    expect(withCount).toBe(withoutCount + 1);
+  });
+
+  test("of a nested list comes from its page's statement", async () => {
+    const children = `query ($id: ID!) { alliance(id: $id) { children(first: 5) { nodes { id } } } }`;
+    const counted = `query ($id: ID!) { alliance(id: $id) { children(first: 5) { totalCount nodes { id } } } }`;
+    await server.admin.query(children, { id: township.id });
+    let before = server.statements();
+    await server.admin.query(children, { id: township.id });
+    const withoutCount = server.statements() - before;
+    before = server.statements();
+    const data = await server.admin.query(counted, { id: township.id });
+    expect(server.statements() - before).toBe(withoutCount);
+    expect(data.alliance.children.totalCount).toBe(VILLAGES);
+  });
+});

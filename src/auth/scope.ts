@@ -1,6 +1,6 @@
 import { isId } from "../common/ids";
 import { forbidden, notFound, unauthenticated } from "../errors";
-import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
 import type { Viewer } from "./viewer";
 
 /**
@@ -47,7 +47,7 @@ const cache = new WeakMap<Viewer, Promise<Scope>>();
 
 /** Works out viewers' scopes, once per viewer (a viewer lives for one request or operation). */
 export class ScopeResolver {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: { rows<T>(query: Prisma.Sql): Promise<T[]> }) {}
 
   /** The viewer's scope; fails with UNAUTHENTICATED when there is no viewer. */
   of(viewer: Viewer | null): Promise<Scope> {
@@ -63,20 +63,19 @@ export class ScopeResolver {
   private async load(viewer: Viewer): Promise<Scope> {
     if (viewer.role === "ADMIN") return everything;
     if (viewer.role === "COORDINATOR") {
-      const alliance = viewer.allianceId
-        ? await this.prisma.alliance.findUnique({ where: { id: viewer.allianceId }, select: { path: true } })
-        : null;
-      return Object.freeze({ all: false, paths: alliance ? [alliance.path] : [], organizationId: null });
+      const alliances = viewer.allianceId
+        ? await this.db.rows<{ path: string }>(Prisma.sql`SELECT path FROM alliance WHERE id = ${viewer.allianceId}::uuid`)
+        : [];
+      return Object.freeze({ all: false, paths: alliances.map((a) => a.path), organizationId: null });
     }
     const memberships = viewer.organizationId
-      ? await this.prisma.allianceMembership.findMany({
-          where: { organizationId: viewer.organizationId },
-          select: { alliance: { select: { path: true } } },
-        })
+      ? await this.db.rows<{ path: string }>(Prisma.sql`
+          SELECT a.path FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
+           WHERE m.organization_id = ${viewer.organizationId}::uuid`)
       : [];
     return Object.freeze({
       all: false,
-      paths: memberships.map((m) => m.alliance.path),
+      paths: memberships.map((m) => m.path),
       organizationId: viewer.organizationId,
     });
   }
@@ -88,10 +87,9 @@ export class ScopeResolver {
   async requireAlliance(viewer: Viewer | null, id: string): Promise<{ id: string; path: string; level: string }> {
     const scope = await this.of(viewer);
     if (!isId(id)) throw notFound("Alliance");
-    const alliance = await this.prisma.alliance.findUnique({
-      where: { id },
-      select: { id: true, path: true, level: true },
-    });
+    const [alliance] = await this.db.rows<{ id: string; path: string; level: string }>(
+      Prisma.sql`SELECT id::text AS id, path, level::text AS level FROM alliance WHERE id = ${id}::uuid`,
+    );
     if (!alliance) throw notFound("Alliance");
     if (!inScope(scope, alliance.path)) throw forbidden("This alliance is outside your scope");
     return alliance;

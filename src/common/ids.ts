@@ -1,4 +1,5 @@
 import { badInput } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,6 +31,21 @@ export async function findByIdsInOrder<Row extends { id: string }>(
 ): Promise<(Row | null)[]> {
   const valid = ids.filter(isId);
   const rows = valid.length ? await delegate.findMany({ where: { id: { in: valid } } }) : [];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/**
+ * Records by id through one hand-written statement (`select(validIds)`, run by `db.rows`), in
+ * the order of `ids` with null for misses: the hot loaders' way past Prisma's engine.
+ */
+export async function selectByIdsInOrder<Row extends { id: string }>(
+  db: { rows<T>(query: Prisma.Sql): Promise<T[]> },
+  select: (ids: string[]) => Prisma.Sql,
+  ids: readonly string[],
+): Promise<(Row | null)[]> {
+  const valid = ids.filter(isId);
+  const rows = valid.length ? await db.rows<Row>(select(valid)) : [];
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id) ?? null);
 }

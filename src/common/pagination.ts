@@ -32,13 +32,28 @@ export class PageInfo {
   endCursor: string | null;
 }
 
+/**
+ * A list's total: a number, or a function that counts it when `totalCount` is selected
+ * (GraphQL's default resolver calls it), so a page never pays for a `count(*)` nobody asked for.
+ */
+export type TotalCount = number | (() => Promise<number>);
+
 /** What every connection resolver returns; edges are derived from nodes. */
 export interface Connection<T> {
   nodes: T[];
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  totalCount: number;
+  totalCount: TotalCount;
 }
+
+/** `work` run at most once, on the first call; later calls share its promise. */
+export function memoize<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
+}
+
+/** A count run at most once, when `totalCount` is first selected. */
+export const lazyCount: (count: () => Promise<number>) => () => Promise<number> = memoize;
 
 /** The XConnection and XEdge object types of the contract for node type `node`. */
 export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
@@ -62,8 +77,9 @@ export function ConnectionType<T extends object>(node: ClassType<T>, name: strin
     @Field(() => PageInfo)
     pageInfo: PageInfo;
 
-    @Field(() => Int, { description: "Items in the whole list, not only this page." })
-    totalCount: number;
+    // simple: GraphQL's default resolver, which calls a lazy count (see TotalCount).
+    @Field(() => Int, { simple: true, description: "Items in the whole list, not only this page." })
+    totalCount: TotalCount;
   }
   return ConnectionClass;
 }
@@ -109,7 +125,7 @@ export function decodeCursor(cursor: string, arity: number, field = "after"): Cu
 export function toConnection<T>(
   rows: T[],
   size: number,
-  totalCount: number,
+  totalCount: TotalCount,
   cursorOf: (row: T) => CursorValue[],
 ): Connection<T> {
   const nodes = rows.slice(0, size);
@@ -153,8 +169,8 @@ export interface PrismaDelegate<Row> {
 }
 
 /**
- * One page of a Prisma model, in keyset order, with totalCount: two SQL statements however
- * deep the page. `where` must already hold the caller's scope.
+ * One page of a Prisma model, in keyset order: one SQL statement however deep the page, and a
+ * second for totalCount when it is selected. `where` must already hold the caller's scope.
  */
 export async function paginate<Row extends Record<string, unknown>>(
   delegate: PrismaDelegate<Row>,
@@ -170,8 +186,7 @@ export async function paginate<Row extends Record<string, unknown>>(
     after = keysetWhere(order, values);
   }
   const cursorOf = (row: Row) => order.fields.map((f) => row[f] as CursorValue);
-  const [rows, totalCount] = await Promise.all([
-    delegate
+  const rows = await delegate
       .findMany({
         where: after ? { AND: [where, after] } : where,
         orderBy: order.fields.map((f) => ({ [f]: order.direction })),
@@ -181,10 +196,8 @@ export async function paginate<Row extends Record<string, unknown>>(
         // A forged cursor whose values have the wrong types for the sort keys.
         if (after && error instanceof Prisma.PrismaClientValidationError) throw badInput("after", "is not a cursor from this list");
         throw error;
-      }),
-    delegate.count({ where }),
-  ]);
-  return toConnection(rows, size, totalCount, cursorOf);
+      });
+  return toConnection(rows, size, lazyCount(() => delegate.count({ where })), cursorOf);
 }
 
 /** A sort key of a nested list, as a SQL expression over the list's FROM clause. */
@@ -202,11 +215,18 @@ export interface PartitionedPageQuery {
   keys: SqlSortKey[];
   direction: "asc" | "desc";
   args: PageArgs;
+  /**
+   * The whole record of each row (aliased to the model's field names), when the caller wants
+   * the nodes from this statement rather than from a second one by id.
+   */
+  columns?: Prisma.Sql;
 }
 
 /** The ids of one parent's page, with their cursors and the parent's total. */
-export interface PartitionPage {
+export interface PartitionPage<Row = Record<string, unknown>> {
   ids: string[];
+  /** The records on the page, in order, when the query asked for `columns`. */
+  rows?: Row[];
   cursors: string[];
   hasNextPage: boolean;
   totalCount: number;
@@ -216,11 +236,11 @@ export interface PartitionPage {
  * Pages of a nested list for many parents at once: one SQL statement whatever the number of
  * parents (a window function numbers each parent's rows). Missing parents get empty pages.
  */
-export async function partitionedPages(
-  prisma: { $queryRaw<T>(query: Prisma.Sql): Promise<T> },
+export async function partitionedPages<Row = Record<string, unknown>>(
+  db: { rows<T>(query: Prisma.Sql): Promise<T[]> },
   parentIds: readonly string[],
   query: PartitionedPageQuery,
-): Promise<PartitionPage[]> {
+): Promise<PartitionPage<Row>[]> {
   const size = pageSize(query.args.first);
   const keyColumns = query.keys.map((key, i) => `${key.sql} AS k${i}`).join(", ");
   const order = query.keys.map((_, i) => `k${i} ${query.direction}`).join(", ");
@@ -235,13 +255,13 @@ export async function partitionedPages(
     const columns = query.keys.map((_, i) => `k${i}`).join(", ");
     onPage = Prisma.sql`COALESCE((${Prisma.raw(columns)}) ${Prisma.raw(query.direction === "asc" ? ">" : "<")} (${Prisma.join(params)}), FALSE)`;
   }
-  const rows = await prisma.$queryRaw<Record<string, unknown>[]>(Prisma.sql`
+  const rows = await db.rows<Record<string, unknown>>(Prisma.sql`
     SELECT * FROM (
       SELECT base.*, ${onPage} AS on_page,
              row_number() OVER (PARTITION BY part, ${onPage} ORDER BY ${Prisma.raw(order)}) AS rn
       FROM (
         SELECT ${Prisma.raw(query.partitionBy)}::text AS part, ${Prisma.raw(keyColumns)},
-               count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)}) AS total
+               count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)}) AS total${query.columns ? Prisma.sql`, ${query.columns}` : Prisma.empty}
         ${query.from}
       ) base
     ) ranked
@@ -263,11 +283,59 @@ export async function partitionedPages(
     const page = list.slice(0, size);
     return {
       ids: page.map((row) => String(row[idKey])),
+      ...(query.columns ? { rows: page.map((row) => record<Row>(row, query.keys.length)) } : {}),
       cursors: page.map((row) => encodeCursor(query.keys.map((key, i) => normalize(row[`k${i}`], key.type)))),
       hasNextPage: list.length > size,
       totalCount: totals.get(parentId) ?? 0,
     };
   });
+}
+
+export interface KeysetPageQuery {
+  /** The record's columns, aliased to the model's field names. */
+  columns: Prisma.Sql;
+  /** `FROM …` with its joins. */
+  from: Prisma.Sql;
+  /** The WHERE condition, scope included. */
+  where: Prisma.Sql;
+  /** Sort keys, the last one unique (the id); each key's value is also the row field `field`. */
+  keys: (SqlSortKey & { field: string })[];
+  direction: "asc" | "desc";
+  args: PageArgs;
+}
+
+/**
+ * One page of a hand-written list in keyset order: one statement through `db.rows`, and a
+ * second for totalCount only when it is selected.
+ */
+export async function keysetPage<Row extends Record<string, unknown>>(
+  db: { rows<T>(query: Prisma.Sql): Promise<T[]> },
+  query: KeysetPageQuery,
+): Promise<Connection<Row>> {
+  const size = pageSize(query.args.first);
+  let after = Prisma.empty;
+  if (query.args.after) {
+    const values = decodeCursor(query.args.after, query.keys.length);
+    if (!values.every((value, i) => fitsSortKey(value, query.keys[i].type))) throw badInput("after", "is not a cursor from this list");
+    const params = values.map((value, i) => Prisma.sql`${value}::${Prisma.raw(query.keys[i].type)}`);
+    const columns = query.keys.map((key) => key.sql).join(", ");
+    after = Prisma.sql`AND (${Prisma.raw(columns)}) ${Prisma.raw(query.direction === "asc" ? ">" : "<")} (${Prisma.join(params)})`;
+  }
+  const order = query.keys.map((key) => `${key.sql} ${query.direction}`).join(", ");
+  const rows = await db.rows<Row>(Prisma.sql`
+    SELECT ${query.columns} ${query.from}
+     WHERE ${query.where} ${after}
+     ORDER BY ${Prisma.raw(order)}
+     LIMIT ${size + 1}`);
+  const totalCount = lazyCount(async () => Number((await db.rows<{ count: number }>(Prisma.sql`SELECT count(*)::int AS count ${query.from} WHERE ${query.where}`))[0]?.count ?? 0));
+  return toConnection(rows, size, totalCount, (row) => query.keys.map((key) => row[key.field] as CursorValue));
+}
+
+/** A row of `partitionedPages` without its bookkeeping columns. */
+function record<Row>(row: Record<string, unknown>, keys: number): Row {
+  const { part: _part, total: _total, on_page: _onPage, rn: _rn, ...rest } = row;
+  for (let i = 0; i < keys; i += 1) delete rest[`k${i}`];
+  return rest as Row;
 }
 
 /** True when a decoded cursor value can stand for a sort key of this SQL type. */
@@ -293,7 +361,7 @@ function normalize(value: unknown, type: SqlSortKey["type"]): CursorValue {
 }
 
 /** A connection from a partition page and the nodes loaded for its ids (in the same order). */
-export function pageToConnection<T>(page: PartitionPage, nodes: (T | null | undefined)[]): Connection<T> {
+export function pageToConnection<T>(page: PartitionPage<unknown>, nodes: (T | null | undefined)[]): Connection<T> {
   const edges: { cursor: string; node: T }[] = [];
   nodes.forEach((node, i) => {
     if (node) edges.push({ cursor: page.cursors[i], node });

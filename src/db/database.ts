@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "../generated/prisma/client";
+import { Prisma, PrismaClient } from "../generated/prisma/client";
 import { pgliteRunner, pgRunner, type SqlRunner } from "./sql-runner";
 
 export type { PrismaClient };
@@ -15,7 +15,13 @@ export interface Database {
   readonly prisma: PrismaClient;
   /** Runs `work` on one dedicated connection (PGlite has only one). */
   withConnection<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
-  /** SQL statements Prisma has sent since the database was opened. */
+  /**
+   * One read statement on the pool, past Prisma's engine, with the values `$queryRaw` gives
+   * (numeric as Decimal, bigint as BigInt, date and timestamp as UTC Dates): for hot reads.
+   * PostgreSQL keeps each distinct text prepared on every connection that ran it.
+   */
+  rows<Row>(query: Prisma.Sql): Promise<Row[]>;
+  /** SQL statements sent through Prisma and `rows` since the database was opened. */
   statementCount(): number;
   /**
    * Call after migrations: PGlite reads the database's array types once, when it opens, and
@@ -43,12 +49,49 @@ export interface DatabaseOptions {
   pgliteTemplate?: string;
 }
 
-function counted(prisma: PrismaClient): { prisma: PrismaClient; count: () => number } {
+function counted(prisma: PrismaClient): { prisma: PrismaClient; count: () => number; add: () => void } {
   let statements = 0;
   (prisma as unknown as { $on(event: "query", listener: () => void): void }).$on("query", () => {
     statements += 1;
   });
-  return { prisma, count: () => statements };
+  return {
+    prisma,
+    count: () => statements,
+    add: () => {
+      statements += 1;
+    },
+  };
+}
+
+/** Parsers by type OID, for the types whose `$queryRaw` values differ from the drivers' defaults. */
+const ROW_PARSERS: Record<number, (text: string) => unknown> = {
+  20: (text) => BigInt(text), // int8
+  1700: (text) => new Prisma.Decimal(text), // numeric
+  1082: (text) => new Date(`${text}T00:00:00Z`), // date
+  1114: (text) => new Date(`${text.replace(" ", "T")}Z`), // timestamp without time zone, stored as UTC
+};
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    return ROW_PARSERS[oid] ?? (format ? pg.types.getTypeParser(oid, format) : pg.types.getTypeParser(oid));
+  },
+};
+
+/** A statement's values as the drivers take them: decimals and big integers as text. */
+function driverValues(values: unknown[]): unknown[] {
+  return values.map((value) => (Prisma.Decimal.isDecimal(value) || typeof value === "bigint" ? String(value) : value));
+}
+
+/** Prepared-statement names by text: the first texts seen, up to a bound (then unnamed). */
+const MAX_PREPARED = 500;
+const preparedNames = new Map<string, string>();
+function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (!name && preparedNames.size < MAX_PREPARED) {
+    name = `zl_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** Opens PostgreSQL through a pg pool, or PGlite in process, behind the same Prisma client. */
@@ -67,11 +110,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // An idle connection dropped by the server (a restart) must not crash the process.
     pool.on("error", (error) => options.onPoolError?.(error));
-    const { prisma, count } = counted(new PrismaClient({ adapter: new PrismaPg(pool), log: [...log] }));
+    const { prisma, count, add } = counted(new PrismaClient({ adapter: new PrismaPg(pool), log: [...log] }));
     return {
       kind: "postgres",
       prisma,
       statementCount: count,
+      async rows<Row>(query: Prisma.Sql) {
+        add();
+        const result = await pool.query({ name: preparedName(query.text), text: query.text, values: driverValues(query.values), types: pgTypes });
+        return result.rows as Row[];
+      },
       refreshTypes: async () => undefined,
       async withConnection(work) {
         const client = await pool.connect();
@@ -92,11 +140,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   const loadDataDir = options.pgliteTemplate ? new Blob([fs.readFileSync(options.pgliteTemplate)]) : undefined;
   const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
-  const { prisma, count } = counted(new PrismaClient({ adapter: new PrismaPGlite(pglite), log: [...log] }));
+  const { prisma, count, add } = counted(new PrismaClient({ adapter: new PrismaPGlite(pglite), log: [...log] }));
   return {
     kind: "pglite",
     prisma,
     statementCount: count,
+    async rows<Row>(query: Prisma.Sql) {
+      add();
+      return (await pglite.query<Row>(query.text, driverValues(query.values), { parsers: ROW_PARSERS })).rows;
+    },
     refreshTypes: () => pglite.refreshArrayTypes(),
     dump: async () => pglite.dumpDataDir("none"),
     withConnection: (work) => work(pgliteRunner(pglite)),

@@ -74,7 +74,9 @@ export class AllianceResolver {
   @FieldResolver(() => AllianceConnection, { description: "The nodes directly below this one." })
   async children(@Root() alliance: Alliance, @Args() { first, after }: PageArgsType, @Ctx() ctx: Context): Promise<Connection<AllianceRecord>> {
     const page = await allianceChildPage(ctx, { first, after }).load(alliance.id);
-    const nodes = await allianceById(ctx).loadMany(page.ids);
-    return pageToConnection(page, nodes.map((n) => (n instanceof Error ? null : n)));
+    const nodes = page.rows ?? [];
+    const byId = allianceById(ctx);
+    for (const node of nodes) byId.prime(node.id, node);
+    return pageToConnection(page, nodes);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { AllianceLevel, OperatingStatus } from "../../common/enums";
-import { findByIdsInOrder, isId, requireId } from "../../common/ids";
+import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { REGION_CODE_LENGTH } from "../../common/validators";
@@ -16,6 +16,10 @@ const PARENT_LEVEL: Record<AllianceLevel, AllianceLevel | null> = {
   TOWNSHIP: "COUNTY",
   VILLAGE: "TOWNSHIP",
 };
+
+/** The columns of an Alliance record, from `alliance a`, named as Prisma names them. */
+export const ALLIANCE_COLUMNS = Prisma.sql`a.id::text AS id, a.name, a.level::text AS level, a.region_code AS "regionCode",
+  a.operating_status::text AS "operatingStatus", a.parent_id::text AS "parentId", a.path, a.created_at AS "createdAt"`;
 
 const byRegionCode = { fields: ["regionCode", "id"] as ("regionCode" | "id")[], direction: "asc" as const };
 
@@ -39,7 +43,7 @@ export class AllianceService {
 
   /** Alliances by id, in key order, null for misses; no scope check (callers filter). */
   async findByIds(ids: readonly string[]): Promise<(Alliance | null)[]> {
-    return findByIdsInOrder(this.prisma.alliance, ids);
+    return selectByIdsInOrder(this.app.deps.db, (valid) => Prisma.sql`SELECT ${ALLIANCE_COLUMNS} FROM alliance a WHERE a.id = ANY(${valid}::uuid[])`, ids);
   }
 
   /** One alliance: null when there is none, FORBIDDEN when it lies outside the viewer's scope. */
@@ -71,10 +75,11 @@ export class AllianceService {
     return paginate(this.prisma.alliance, where as Record<string, unknown>, byRegionCode, page);
   }
 
-  /** Pages of children for many parents in one statement, kept within the viewer's scope. */
-  async childPages(viewer: Viewer | null, parentIds: readonly string[], page: PageArgs): Promise<PartitionPage[]> {
+  /** Pages of children, records included, for many parents in one statement, kept within the viewer's scope. */
+  async childPages(viewer: Viewer | null, parentIds: readonly string[], page: PageArgs): Promise<PartitionPage<Alliance>[]> {
     const scope = await this.scope(viewer);
-    return partitionedPages(this.prisma, parentIds, {
+    return partitionedPages<Alliance>(this.app.deps.db, parentIds, {
+      columns: ALLIANCE_COLUMNS,
       from: Prisma.sql`FROM alliance a WHERE a.parent_id = ANY(${[...parentIds]}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}`,
       partitionBy: "a.parent_id",
       keys: [

@@ -1,7 +1,7 @@
 import { allianceScopeSql, type Viewer } from "../../auth";
 import { isId, requireId } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
-import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
+import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs, lazyCount } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
@@ -192,19 +192,17 @@ export class AssignmentService {
       after = Prisma.sql`AND (ha.created_at, ha.id) < (${createdAt}::timestamptz, ${id}::uuid)`;
     }
     const condition = where.length ? Prisma.join(where, " AND ") : Prisma.sql`TRUE`;
-    const [rows, counted] = await Promise.all([
-      this.prisma.$queryRaw<HouseholdAssignment[]>`
-        SELECT ${COLUMNS}
-          FROM household_assignment ha JOIN household h ON h.id = ha.household_id
-         WHERE ${condition} ${after}
-         ORDER BY ha.created_at DESC, ha.id DESC
-         LIMIT ${size + 1}`,
-      this.prisma.$queryRaw<{ count: number }[]>`
-        SELECT count(*)::int AS count
-          FROM household_assignment ha JOIN household h ON h.id = ha.household_id
-         WHERE ${condition}`,
-    ]);
-    return toConnection(rows, size, Number(counted[0]?.count ?? 0), (row) => [row.createdAt, row.id]);
+    const rows = await this.prisma.$queryRaw<HouseholdAssignment[]>`
+      SELECT ${COLUMNS}
+        FROM household_assignment ha JOIN household h ON h.id = ha.household_id
+       WHERE ${condition} ${after}
+       ORDER BY ha.created_at DESC, ha.id DESC
+       LIMIT ${size + 1}`;
+    const totalCount = lazyCount(async () => Number((await this.prisma.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count
+        FROM household_assignment ha JOIN household h ON h.id = ha.household_id
+       WHERE ${condition}`)[0]?.count ?? 0));
+    return toConnection(rows, size, totalCount, (row) => [row.createdAt, row.id]);
   }
 }
 

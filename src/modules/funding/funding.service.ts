@@ -87,7 +87,7 @@ export class FundingService {
     const valid = [...new Set(parentIds.filter(isId))];
     if (valid.length === 0) return parentIds.map(() => []);
     const column = Prisma.raw(`f.${parentColumn}`);
-    const rows = await this.prisma.$queryRaw<(Omit<Funding, "amount" | "receivedOn"> & { parent: string; amount: string; receivedOn: Date | string })[]>`
+    const rows = await this.app.deps.db.rows<Omit<Funding, "amount" | "receivedOn"> & { parent: string; amount: string; receivedOn: Date | string }>(Prisma.sql`
       SELECT parent, id, "projectId", source, amount, "receivedOn", "grantId", note, "createdAt" FROM (
         SELECT ${column}::text AS parent, f.id::text AS id, f.project_id::text AS "projectId", f.source::text AS source,
                f.amount::text AS amount, f.received_on AS "receivedOn", f.grant_id::text AS "grantId", f.note,
@@ -99,7 +99,7 @@ export class FundingService {
          WHERE ${column} = ANY(${valid}::uuid[]) AND ${this.visibleFundingSql(viewer, scope)}
       ) ranked
       WHERE rn <= ${limit}
-      ORDER BY parent, rn`;
+      ORDER BY parent, rn`);
     const fundings = rows.map(({ parent, amount, receivedOn, ...row }) => ({
       parent,
       funding: { ...row, amount: new Decimal(amount), receivedOn: receivedOn instanceof Date ? receivedOn : new Date(`${receivedOn}T00:00:00Z`) },

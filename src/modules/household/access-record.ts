@@ -89,7 +89,7 @@ export function aggregateAccessRows(rows: readonly AccessRow[]): AccessRow[] {
 export async function writeAccessRows(app: App, rows: readonly AccessRow[]): Promise<void> {
   const merged = aggregateAccessRows(rows);
   if (merged.length === 0) return;
-  await app.prisma.$executeRaw(Prisma.sql`
+  await app.deps.db.rows(Prisma.sql`
     INSERT INTO personal_data_access (account_id, household_id, day, ground, first_at, last_at, count)
     SELECT r.account_id, r.household_id, r.day, r.ground::"AccessGround", r.first_at, r.last_at, r.count
       FROM unnest(

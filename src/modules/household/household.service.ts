@@ -1,8 +1,8 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Viewer } from "../../auth";
 import type { AccessGround, AssistanceCategory } from "../../common/enums";
-import { findByIdsInOrder, isId, requireId } from "../../common/ids";
+import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
-import { decodeCursor, paginate, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
+import { decodeCursor, paginate, pageSize, toConnection, type Connection, type PageArgs, lazyCount } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
 import { residentIdBirthDate } from "../../common/validators";
 import type { App } from "../../context";
@@ -38,6 +38,10 @@ export function quarterOf(on: Date): { start: Date; end: Date } {
 
 type DueRow = Household & { regionCode: string };
 
+/** The columns of a Household record, from `household h`, named as Prisma names them. */
+export const HOUSEHOLD_COLUMNS = Prisma.sql`h.id::text AS id, h.alliance_id::text AS "allianceId", h.category::text AS category,
+  h.head_name AS "headName", h.id_number AS "idNumber", h.size, h.created_at AS "createdAt"`;
+
 /** Households and their members: registration, reads within scope, and who may see their PII. */
 export class HouseholdService {
   constructor(private readonly app: App) {}
@@ -48,7 +52,7 @@ export class HouseholdService {
 
   /** Households by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
   async findByIds(ids: readonly string[]): Promise<(Household | null)[]> {
-    return findByIdsInOrder(this.prisma.household, ids);
+    return selectByIdsInOrder(this.app.deps.db, (valid) => Prisma.sql`SELECT ${HOUSEHOLD_COLUMNS} FROM household h WHERE h.id = ANY(${valid}::uuid[])`, ids);
   }
 
   /** The members of each household (oldest first), in key order, in one statement. */
@@ -170,20 +174,18 @@ export class HouseholdService {
       if (typeof regionCode !== "string" || !isId(String(id))) throw badInput("after", "is not a cursor from this list");
       after = Prisma.sql`AND (a.region_code, h.id) > (${regionCode}, ${String(id)}::uuid)`;
     }
-    const [rows, counted] = await Promise.all([
-      this.prisma.$queryRaw<DueRow[]>`
-        SELECT h.id::text AS id, h.alliance_id::text AS "allianceId", h.category::text AS category,
-               h.head_name AS "headName", h.id_number AS "idNumber", h.size, h.created_at AS "createdAt",
-               a.region_code AS "regionCode"
-          FROM household h JOIN alliance a ON a.id = h.alliance_id
-         WHERE ${where} ${after}
-         ORDER BY a.region_code, h.id
-         LIMIT ${size + 1}`,
-      this.prisma.$queryRaw<{ count: number }[]>`
-        SELECT count(*)::int AS count FROM household h JOIN alliance a ON a.id = h.alliance_id WHERE ${where}`,
-    ]);
+    const rows = await this.prisma.$queryRaw<DueRow[]>`
+      SELECT h.id::text AS id, h.alliance_id::text AS "allianceId", h.category::text AS category,
+             h.head_name AS "headName", h.id_number AS "idNumber", h.size, h.created_at AS "createdAt",
+             a.region_code AS "regionCode"
+        FROM household h JOIN alliance a ON a.id = h.alliance_id
+       WHERE ${where} ${after}
+       ORDER BY a.region_code, h.id
+       LIMIT ${size + 1}`;
+    const totalCount = lazyCount(async () => Number((await this.prisma.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM household h JOIN alliance a ON a.id = h.alliance_id WHERE ${where}`)[0]?.count ?? 0));
     const households = rows.map((row) => ({ ...row, size: Number(row.size) }));
-    return toConnection(households, size, Number(counted[0]?.count ?? 0), (row) => [row.regionCode, row.id]);
+    return toConnection(households, size, totalCount, (row) => [row.regionCode, row.id]);
   }
 
   /**

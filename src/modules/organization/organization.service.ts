@@ -1,6 +1,6 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { OrganizationKind, ServiceCategory } from "../../common/enums";
-import { findByIdsInOrder, isId, requireId } from "../../common/ids";
+import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import type { App } from "../../context";
@@ -15,6 +15,10 @@ export interface OrganizationFilter {
   allianceId?: string | null;
   category?: ServiceCategory | null;
 }
+
+/** The columns of an Organization record, from `organization o`, named as Prisma names them. */
+export const ORGANIZATION_COLUMNS = Prisma.sql`o.id::text AS id, o.name, o.kind::text AS kind, o.credit_code AS "creditCode",
+  o.service_categories::text[] AS "serviceCategories", o.created_at AS "createdAt"`;
 
 /** Partner organizations and their alliance memberships. */
 export class OrganizationService {
@@ -36,7 +40,7 @@ export class OrganizationService {
 
   /** Organizations by id, in key order, null for misses; no scope check. */
   async findByIds(ids: readonly string[]): Promise<(Organization | null)[]> {
-    return findByIdsInOrder(this.prisma.organization, ids);
+    return selectByIdsInOrder(this.app.deps.db, (valid) => Prisma.sql`SELECT ${ORGANIZATION_COLUMNS} FROM organization o WHERE o.id = ANY(${valid}::uuid[])`, ids);
   }
 
   /** One organization: null when there is none, FORBIDDEN when the viewer's scope does not reach it. */
@@ -85,7 +89,7 @@ export class OrganizationService {
   ): Promise<PartitionPage[]> {
     const scope = await this.app.deps.scopes.of(viewer);
     const kindClause = kind ? Prisma.sql`AND o.kind = ${kind}::"OrganizationKind"` : Prisma.empty;
-    return partitionedPages(this.prisma, parentIds, {
+    return partitionedPages(this.app.deps.db, parentIds, {
       from: Prisma.sql`FROM alliance_membership m JOIN organization o ON o.id = m.organization_id
         WHERE m.alliance_id = ANY(${[...parentIds]}::uuid[]) ${kindClause} AND ${this.visibleSql(scope)}`,
       partitionBy: "m.alliance_id",

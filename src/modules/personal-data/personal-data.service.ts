@@ -1,6 +1,6 @@
 import type { Viewer } from "../../auth";
 import { isId, requireId } from "../../common/ids";
-import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
+import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs, lazyCount } from "../../common/pagination";
 import type { App } from "../../context";
 import { badInput, forbidden } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
@@ -43,18 +43,16 @@ export class PersonalDataService {
         < (${lastAt}::timestamptz, ${String(accountId)}::uuid, ${String(householdId)}::uuid, ${day}::date)`;
     }
     const condition = where.length ? Prisma.join(where, " AND ") : Prisma.sql`TRUE`;
-    const [rows, counted] = await Promise.all([
-      this.app.prisma.$queryRaw<PersonalDataAccess[]>`
-        SELECT p.account_id::text AS "accountId", p.household_id::text AS "householdId", p.day, p.ground::text AS ground,
-               p.first_at AS "firstAt", p.last_at AS "lastAt", p.count
-          FROM personal_data_access p
-         WHERE ${condition} ${after}
-         ORDER BY p.last_at DESC, p.account_id DESC, p.household_id DESC, p.day DESC
-         LIMIT ${size + 1}`,
-      this.app.prisma.$queryRaw<{ count: number }[]>`
-        SELECT count(*)::int AS count FROM personal_data_access p WHERE ${condition}`,
-    ]);
+    const rows = await this.app.prisma.$queryRaw<PersonalDataAccess[]>`
+      SELECT p.account_id::text AS "accountId", p.household_id::text AS "householdId", p.day, p.ground::text AS ground,
+             p.first_at AS "firstAt", p.last_at AS "lastAt", p.count
+        FROM personal_data_access p
+       WHERE ${condition} ${after}
+       ORDER BY p.last_at DESC, p.account_id DESC, p.household_id DESC, p.day DESC
+       LIMIT ${size + 1}`;
+    const totalCount = lazyCount(async () => Number((await this.app.prisma.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM personal_data_access p WHERE ${condition}`)[0]?.count ?? 0));
     const records = rows.map((row) => ({ ...row, count: Number(row.count) }));
-    return toConnection(records, size, Number(counted[0]?.count ?? 0), (row) => [row.lastAt, row.accountId, row.householdId, row.day]);
+    return toConnection(records, size, totalCount, (row) => [row.lastAt, row.accountId, row.householdId, row.day]);
   }
 }

@@ -1,8 +1,8 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { ProjectStatus } from "../../common/enums";
-import { findByIdsInOrder, isId, requireId } from "../../common/ids";
+import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
-import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
+import { keysetPage, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { isoDate } from "../../common/scalars";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
@@ -17,7 +17,6 @@ const TRANSITIONS: Record<ProjectStatus, readonly ProjectStatus[]> = {
   CANCELLED: [],
 };
 
-const newestFirst = { fields: ["startDate", "id"] as ("startDate" | "id")[], direction: "desc" as const };
 const newestFirstSql = [
   { sql: "p.start_date", type: "date" as const },
   { sql: "p.id", type: "uuid" as const },
@@ -28,6 +27,11 @@ export interface ProjectWithPath {
   project: ServiceProject;
   alliancePath: string;
 }
+
+/** The columns of a ServiceProject record, from `service_project p`, named as Prisma names them. */
+export const PROJECT_COLUMNS = Prisma.sql`p.id::text AS id, p.name, p.alliance_id::text AS "allianceId", p.category::text AS category,
+  p.status::text AS status, p.lead_organization_id::text AS "leadOrganizationId", p.start_date AS "startDate",
+  p.end_date AS "endDate", p.budget, p.created_at AS "createdAt"`;
 
 /** Service projects: who may see and run them, their partners, their status. */
 export class ProjectService {
@@ -65,7 +69,7 @@ export class ProjectService {
 
   /** Projects by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
   async findByIds(ids: readonly string[]): Promise<(ServiceProject | null)[]> {
-    return findByIdsInOrder(this.prisma.serviceProject, ids);
+    return selectByIdsInOrder(this.app.deps.db, (valid) => Prisma.sql`SELECT ${PROJECT_COLUMNS} FROM service_project p WHERE p.id = ANY(${valid}::uuid[])`, ids);
   }
 
   /** The project with its alliance's path, or null when there is none. */
@@ -130,12 +134,22 @@ export class ProjectService {
     page: PageArgs,
   ): Promise<Connection<ServiceProject>> {
     const scope = await this.app.deps.scopes.of(viewer);
-    const and: Prisma.ServiceProjectWhereInput[] = [this.visibleWhere(viewer, scope), ...this.filterWhere(filter)];
+    const conditions = [this.visibleSql(viewer, scope), ...this.filterSql(filter)];
     if (allianceId) {
       const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
-      and.push({ alliance: { path: { startsWith: alliance.path } } });
+      conditions.push(Prisma.sql`a.path LIKE ${`${alliance.path}%`}`);
     }
-    return paginate(this.prisma.serviceProject, { AND: and }, newestFirst, page);
+    return keysetPage<ServiceProject>(this.app.deps.db, {
+      columns: PROJECT_COLUMNS,
+      from: Prisma.sql`FROM service_project p JOIN alliance a ON a.id = p.alliance_id`,
+      where: Prisma.join(conditions, " AND "),
+      keys: [
+        { ...newestFirstSql[0], field: "startDate" },
+        { ...newestFirstSql[1], field: "id" },
+      ],
+      direction: "desc",
+      args: page,
+    });
   }
 
   /** Pages of the projects in each alliance's subtree (visible to the viewer), in one statement. */
@@ -147,7 +161,7 @@ export class ProjectService {
   ): Promise<PartitionPage[]> {
     const scope = await this.app.deps.scopes.of(viewer);
     const conditions = [this.visibleSql(viewer, scope), ...this.filterSql(filter)];
-    return partitionedPages(this.prisma, allianceIds, {
+    return partitionedPages(this.app.deps.db, allianceIds, {
       from: Prisma.sql`FROM alliance root
         JOIN alliance a ON a.path LIKE root.path || '%'
         JOIN service_project p ON p.alliance_id = a.id
@@ -163,7 +177,7 @@ export class ProjectService {
   async organizationPages(viewer: Viewer | null, organizationIds: readonly string[], page: PageArgs): Promise<PartitionPage[]> {
     const scope = await this.app.deps.scopes.of(viewer);
     const ids = [...organizationIds];
-    return partitionedPages(this.prisma, organizationIds, {
+    return partitionedPages(this.app.deps.db, organizationIds, {
       from: Prisma.sql`FROM (
           SELECT lp.id AS project_id, lp.lead_organization_id AS organization_id
             FROM service_project lp WHERE lp.lead_organization_id = ANY(${ids}::uuid[])
@@ -279,17 +293,6 @@ export class ProjectService {
       }
       return tx.serviceProject.findUniqueOrThrow({ where: { id: project.id } });
     });
-  }
-
-  private filterWhere(filter: ServiceProjectFilter | null | undefined): Prisma.ServiceProjectWhereInput[] {
-    if (!filter) return [];
-    this.checkFilter(filter);
-    const and: Prisma.ServiceProjectWhereInput[] = [];
-    if (filter.status?.length) and.push({ status: { in: filter.status } });
-    if (filter.category?.length) and.push({ category: { in: filter.category } });
-    if (filter.activeTo) and.push({ startDate: { lte: filter.activeTo } });
-    if (filter.activeFrom) and.push({ OR: [{ endDate: null }, { endDate: { gte: filter.activeFrom } }] });
-    return and;
   }
 
   private filterSql(filter: ServiceProjectFilter | null | undefined): Prisma.Sql[] {

@@ -2,7 +2,7 @@ import { allianceScopeSql, inScope, type Scope, type Viewer } from "../../auth";
 import type { ServiceCategory, ServiceRequestEventKind, Urgency } from "../../common/enums";
 import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Emit, type Tx } from "../../common/mutation";
-import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
+import { decodeCursor, lazyCount, memoize, pageSize, toConnection, type Connection, type PageArgs } from "../../common/pagination";
 import { containsPersonalNumber, PERSONAL_NUMBER_MESSAGE } from "../../common/validators";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
@@ -214,8 +214,7 @@ export class ServiceRequestService {
     const size = pageSize(page.first);
     const roots = Prisma.sql`unnest(${[...paths]}::text[]) AS root(path)`;
     const where = Prisma.join([...conditions.sql, Prisma.sql`a.path LIKE root.path || '%'`], " AND ");
-    const [rows, counts] = await Promise.all([
-      this.prisma.$queryRaw<(ServiceRequest & { root: string })[]>`
+    const rows = await this.app.deps.db.rows<ServiceRequest & { root: string }>(Prisma.sql`
         SELECT root.path AS root, page.*
           FROM ${roots}
           CROSS JOIN LATERAL (
@@ -223,16 +222,18 @@ export class ServiceRequestService {
              WHERE ${where} ${this.afterSql(page)}
              ORDER BY sr.created_at DESC, sr.id DESC
              LIMIT ${size + 1}
-          ) page`,
-      this.prisma.$queryRaw<{ root: string; count: number }[]>`
+          ) page`);
+    // Every alliance's total in one statement, run when the first totalCount is asked for.
+    const totals = memoize(async () => {
+      const counts = await this.prisma.$queryRaw<{ root: string; count: number }[]>`
         SELECT root.path AS root,
                (SELECT count(*)::int FROM service_request sr JOIN alliance a ON a.id = sr.alliance_id WHERE ${where}) AS count
-          FROM ${roots}`,
-    ]);
-    const totals = new Map(counts.map((row) => [row.root, row.count]));
+          FROM ${roots}`;
+      return new Map(counts.map((row) => [row.root, row.count]));
+    });
     return paths.map((path) => {
       const own = rows.filter((row) => row.root === path).map(({ root: _root, ...request }) => request);
-      return toConnection(own, size, totals.get(path) ?? 0, (row) => [row.createdAt, row.id]);
+      return toConnection(own, size, async () => (await totals()).get(path) ?? 0, (row) => [row.createdAt, row.id]);
     });
   }
 
@@ -517,11 +518,9 @@ export class ServiceRequestService {
   }
 
   private async runPage(statements: PageStatements): Promise<Connection<ServiceRequest>> {
-    const [rows, counted] = await Promise.all([
-      this.prisma.$queryRaw<ServiceRequest[]>(statements.page),
-      this.prisma.$queryRaw<{ count: number }[]>(statements.count),
-    ]);
-    return toConnection(rows, statements.size, counted[0]?.count ?? 0, (row) => [row.createdAt, row.id]);
+    const rows = await this.app.deps.db.rows<ServiceRequest>(statements.page);
+    const totalCount = lazyCount(async () => (await this.app.deps.db.rows<{ count: number }>(statements.count))[0]?.count ?? 0);
+    return toConnection(rows, statements.size, totalCount, (row) => [row.createdAt, row.id]);
   }
 }
 

@@ -3,7 +3,7 @@ import { defineLoader } from "../../context";
 import { StatsService, type StatsRoot } from "./stats.service";
 import type { AllianceStats } from "./stats.types";
 
-/** Figures per alliance for one period (`{ from, to }` as ISO dates): one batch, five statements. */
+/** Figures per alliance for one period (`{ from, to }` as ISO dates): one batch, three statements. */
 export const allianceStats = defineLoader(
   (ctx, period: { from: string; to: string }) =>
     new DataLoader<StatsRoot, AllianceStats, string>(

@@ -24,7 +24,7 @@ const SOURCES = Object.values(FundingSource);
 
 /**
  * Figures for coordinators, computed by SQL aggregation over whole subtrees (`path LIKE '<path>%'`).
- * Every method takes any number of roots and sends the same five statements, so `Alliance.stats`
+ * Every method takes any number of roots and sends the same three statements, so `Alliance.stats`
  * on a page of alliances costs no more statements than `Query.stats` on one.
  *
  * Definitions (the contract's field descriptions, made precise):
@@ -40,10 +40,6 @@ const SOURCES = Object.values(FundingSource);
  */
 export class StatsService {
   constructor(private readonly app: App) {}
-
-  private get prisma() {
-    return this.app.prisma;
-  }
 
   /**
    * Figures for one alliance and its subtree over [from, to]: NOT_FOUND for an unknown alliance,
@@ -68,7 +64,7 @@ export class StatsService {
   }
 
   /**
-   * Figures for several subtrees at once, in the order of `roots`: five statements whatever their
+   * Figures for several subtrees at once, in the order of `roots`: three statements whatever their
    * number. Each root must lie in the viewer's scope (FORBIDDEN otherwise); a subtree of a node in
    * scope is in scope as a whole, so nothing below needs filtering.
    */
@@ -91,23 +87,16 @@ export class StatsService {
       within AS (SELECT a.id, a.path, a.level, a.operating_status FROM alliance a WHERE a.path LIKE ANY(${roots.map((r) => `${r.path}%`)}::text[])),
       tree AS (SELECT r.id AS root_id, w.id AS alliance_id, w.level, w.operating_status FROM roots r JOIN within w ON w.path LIKE r.path || '%')`;
 
-    const [alliances, population, projects, fundings, activity] = await Promise.all([
-      this.prisma.$queryRaw<{ root_id: string; level: AllianceLevel; total: number; standard: number }[]>`
-        WITH ${subtrees}
-        SELECT root_id, level::text AS level, count(*)::int AS total,
-               count(*) FILTER (WHERE operating_status = 'STANDARD')::int AS standard
-          FROM tree GROUP BY root_id, level`,
-      this.prisma.$queryRaw<{ root_id: string; category: AssistanceCategory; persons: number }[]>`
+    // Three statements run side by side: the light figures in one, and each of the two large
+    // tables (service records, visits) in its own, summed per household first so that counting
+    // distinct households needs no sort.
+    const [figures, served, visited] = await Promise.all([
+      this.app.deps.db.rows<{ root_id: string; kind: string; key: string | null; n1: number; n2: number; n3: number; amount: string | null }>(Prisma.sql`
         WITH ${subtrees},
-        per_alliance AS (
+        population AS (
           SELECT h.alliance_id, h.category, sum(h.size) AS persons
             FROM household h WHERE h.alliance_id IN (SELECT id FROM within)
-           GROUP BY h.alliance_id, h.category)
-        SELECT t.root_id, p.category::text AS category, sum(p.persons)::int AS persons
-          FROM tree t JOIN per_alliance p ON p.alliance_id = t.alliance_id
-         GROUP BY t.root_id, p.category`,
-      this.prisma.$queryRaw<{ root_id: string; projects: number; departments: number; social_organizations: number }[]>`
-        WITH ${subtrees},
+           GROUP BY h.alliance_id, h.category),
         active AS (
           SELECT t.root_id, p.id, p.lead_organization_id
             FROM service_project p JOIN tree t ON t.alliance_id = p.alliance_id
@@ -124,84 +113,92 @@ export class StatsService {
                  count(*) FILTER (WHERE o.kind = 'SOCIAL_ORGANIZATION') AS social_organizations
             FROM taking_part t JOIN organization o ON o.id = t.organization_id
            GROUP BY t.root_id),
-        counted AS (SELECT root_id, count(*) AS projects FROM active GROUP BY root_id)
-        SELECT r.id AS root_id, COALESCE(c.projects, 0)::int AS projects,
-               COALESCE(o.departments, 0)::int AS departments,
-               COALESCE(o.social_organizations, 0)::int AS social_organizations
-          FROM roots r LEFT JOIN counted c ON c.root_id = r.id LEFT JOIN organizations o ON o.root_id = r.id`,
-      this.prisma.$queryRaw<{ root_id: string; source: FundingSource | null; amount: string }[]>`
-        WITH ${subtrees},
-        per_alliance AS (
+        counted AS (SELECT root_id, count(*) AS projects FROM active GROUP BY root_id),
+        money AS (
           SELECT p.alliance_id, f.source, sum(f.amount) AS amount
             FROM funding f JOIN service_project p ON p.id = f.project_id
            WHERE p.alliance_id IN (SELECT id FROM within)
              AND f.received_on BETWEEN ${from}::date AND ${to}::date
              AND ${countedFundings}
            GROUP BY p.alliance_id, f.source)
-        SELECT t.root_id, p.source::text AS source, sum(p.amount)::text AS amount
-          FROM tree t JOIN per_alliance p ON p.alliance_id = t.alliance_id
-         GROUP BY GROUPING SETS ((t.root_id, p.source), (t.root_id))`,
-      this.prisma.$queryRaw<
-        {
-          root_id: string;
-          service_records: number;
-          households_served: number;
-          visits: number;
-          happiness_lists: number;
-          open_requests: number;
-        }[]
-      >`
+        SELECT root_id::text AS root_id, 'level' AS kind, level::text AS key, count(*)::int AS n1,
+               count(*) FILTER (WHERE operating_status = 'STANDARD')::int AS n2, 0 AS n3, NULL AS amount
+          FROM tree GROUP BY root_id, level
+        UNION ALL
+        SELECT t.root_id::text, 'population', p.category::text, sum(p.persons)::int, 0, 0, NULL
+          FROM tree t JOIN population p ON p.alliance_id = t.alliance_id
+         GROUP BY t.root_id, p.category
+        UNION ALL
+        SELECT r.id::text, 'projects', NULL, COALESCE(c.projects, 0)::int, COALESCE(o.departments, 0)::int,
+               COALESCE(o.social_organizations, 0)::int, NULL
+          FROM roots r LEFT JOIN counted c ON c.root_id = r.id LEFT JOIN organizations o ON o.root_id = r.id
+        UNION ALL
+        SELECT t.root_id::text, 'funding', m.source::text, 0, 0, 0, sum(m.amount)::text
+          FROM tree t JOIN money m ON m.alliance_id = t.alliance_id
+         GROUP BY GROUPING SETS ((t.root_id, m.source), (t.root_id))`),
+      this.app.deps.db.rows<{ root_id: string; service_records: number; households_served: number; open_requests: number }>(Prisma.sql`
         WITH ${subtrees},
+        per_household AS (
+          SELECT household_id, count(*) AS records FROM service_record
+           WHERE served_on BETWEEN ${from}::date AND ${to}::date GROUP BY household_id),
         served AS (
-          SELECT h.alliance_id, count(*) AS records, count(DISTINCT r.household_id) AS households
-            FROM service_record r JOIN household h ON h.id = r.household_id
+          SELECT h.alliance_id, sum(r.records) AS records, count(*) AS households
+            FROM per_household r JOIN household h ON h.id = r.household_id
            WHERE h.alliance_id IN (SELECT id FROM within)
-             AND r.served_on BETWEEN ${from}::date AND ${to}::date
-           GROUP BY h.alliance_id),
-        visited AS (
-          SELECT h.alliance_id, count(*) AS visits, count(*) FILTER (WHERE v.happiness_list_delivered) AS happiness_lists
-            FROM visit v JOIN household h ON h.id = v.household_id
-           WHERE h.alliance_id IN (SELECT id FROM within)
-             AND v.visited_on BETWEEN ${from}::date AND ${to}::date
            GROUP BY h.alliance_id),
         open AS (
           SELECT q.alliance_id, count(*) AS requests
             FROM service_request q
            WHERE q.alliance_id IN (SELECT id FROM within) AND q.status = 'OPEN'
            GROUP BY q.alliance_id)
-        SELECT r.id AS root_id,
+        SELECT r.id::text AS root_id,
                COALESCE(sum(served.records), 0)::int AS service_records,
                COALESCE(sum(served.households), 0)::int AS households_served,
-               COALESCE(sum(visited.visits), 0)::int AS visits,
-               COALESCE(sum(visited.happiness_lists), 0)::int AS happiness_lists,
                COALESCE(sum(open.requests), 0)::int AS open_requests
           FROM roots r
           JOIN tree t ON t.root_id = r.id
           LEFT JOIN served ON served.alliance_id = t.alliance_id
-          LEFT JOIN visited ON visited.alliance_id = t.alliance_id
           LEFT JOIN open ON open.alliance_id = t.alliance_id
-         GROUP BY r.id`,
+         GROUP BY r.id`),
+      this.app.deps.db.rows<{ root_id: string; visits: number; happiness_lists: number }>(Prisma.sql`
+        WITH ${subtrees},
+        per_household AS (
+          SELECT household_id, count(*) AS visits, count(*) FILTER (WHERE happiness_list_delivered) AS happiness_lists
+            FROM visit WHERE visited_on BETWEEN ${from}::date AND ${to}::date GROUP BY household_id),
+        visited AS (
+          SELECT h.alliance_id, sum(v.visits) AS visits, sum(v.happiness_lists) AS happiness_lists
+            FROM per_household v JOIN household h ON h.id = v.household_id
+           WHERE h.alliance_id IN (SELECT id FROM within)
+           GROUP BY h.alliance_id)
+        SELECT r.id::text AS root_id,
+               COALESCE(sum(visited.visits), 0)::int AS visits,
+               COALESCE(sum(visited.happiness_lists), 0)::int AS happiness_lists
+          FROM roots r
+          JOIN tree t ON t.root_id = r.id
+          LEFT JOIN visited ON visited.alliance_id = t.alliance_id
+         GROUP BY r.id`),
     ]);
 
     return roots.map((root) => {
       const levels = LEVELS.slice(Math.max(0, LEVELS.indexOf(root.level as AllianceLevel)));
       const alliancesByLevel = levels.map((level) => {
-        const row = alliances.find((a) => a.root_id === root.id && a.level === level);
-        return { level, total: row?.total ?? 0, standard: row?.standard ?? 0 };
+        const row = figures.find((f) => f.root_id === root.id && f.kind === "level" && f.key === level);
+        return { level, total: row?.n1 ?? 0, standard: row?.n2 ?? 0 };
       });
       const allianceTotal = alliancesByLevel.reduce((sum, l) => sum + l.total, 0);
       const standardTotal = alliancesByLevel.reduce((sum, l) => sum + l.standard, 0);
 
       const persons = (category: AssistanceCategory) =>
-        population.find((p) => p.root_id === root.id && p.category === category)?.persons ?? 0;
+        figures.find((f) => f.root_id === root.id && f.kind === "population" && f.key === category)?.n1 ?? 0;
       const dibao = persons("DIBAO");
       const dibaoMarginal = persons("DIBAO_MARGINAL");
       const extremePoverty = persons("EXTREME_POVERTY");
 
       const money = (source: FundingSource | null) =>
-        new Prisma.Decimal(fundings.find((f) => f.root_id === root.id && f.source === source)?.amount ?? "0");
-      const project = projects.find((p) => p.root_id === root.id);
-      const counts = activity.find((a) => a.root_id === root.id);
+        new Prisma.Decimal(figures.find((f) => f.root_id === root.id && f.kind === "funding" && f.key === source)?.amount ?? "0");
+      const project = figures.find((f) => f.root_id === root.id && f.kind === "projects");
+      const service = served.find((row) => row.root_id === root.id);
+      const visits = visited.find((row) => row.root_id === root.id);
 
       return {
         from: period.from,
@@ -213,18 +210,18 @@ export class StatsService {
           extremePoverty,
           otherMonitored: persons("OTHER_MONITORED"),
         },
-        projectCount: project?.projects ?? 0,
+        projectCount: project?.n1 ?? 0,
         fundingTotal: money(null),
         fundingBySource: SOURCES.map((source) => ({ source, amount: money(source) })),
-        linkedDepartments: project?.departments ?? 0,
-        participatingSocialOrganizations: project?.social_organizations ?? 0,
-        householdTimesServed: counts?.service_records ?? 0,
-        householdsServed: counts?.households_served ?? 0,
-        visitHouseholdTimes: counts?.visits ?? 0,
-        happinessListsDelivered: counts?.happiness_lists ?? 0,
+        linkedDepartments: project?.n2 ?? 0,
+        participatingSocialOrganizations: project?.n3 ?? 0,
+        householdTimesServed: service?.service_records ?? 0,
+        householdsServed: service?.households_served ?? 0,
+        visitHouseholdTimes: visits?.visits ?? 0,
+        happinessListsDelivered: visits?.happiness_lists ?? 0,
         alliancesByLevel,
         standardOperationRate: allianceTotal === 0 ? 0 : standardTotal / allianceTotal,
-        openServiceRequests: counts?.open_requests ?? 0,
+        openServiceRequests: service?.open_requests ?? 0,
       };
     });
   }

@@ -48,7 +48,7 @@ export class VisitService {
 
   /** Pages of visits, newest first, for many households in one statement. */
   pagesOf(householdIds: readonly string[], page: PageArgs): Promise<PartitionPage[]> {
-    return partitionedPages(this.prisma, householdIds, {
+    return partitionedPages(this.app.deps.db, householdIds, {
       from: Prisma.sql`FROM visit v WHERE v.household_id = ANY(${householdIds.filter(isId)}::uuid[])`,
       partitionBy: "v.household_id",
       keys: [
