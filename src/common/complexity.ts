@@ -94,6 +94,24 @@ function tooComplex(message: string, details: Record<string, unknown>): AppError
   return new AppError(ErrorCode.QUERY_TOO_COMPLEX, message, { ...details, http: { status: 400 } });
 }
 
+/** Variable sets whose cost is kept per document (the same query sent again and again). */
+const COSTS_PER_DOCUMENT = 32;
+
+/**
+ * Depths and costs already computed, per parsed document: Apollo hands the same document object
+ * for the same query text, so a query sent again costs a map lookup, not two walks of its tree.
+ */
+const measured = new WeakMap<DocumentNode, { depths: Map<string, number>; costs: Map<string, number | null> }>();
+
+function measurementsOf(document: DocumentNode) {
+  let entry = measured.get(document);
+  if (!entry) {
+    entry = { depths: new Map(), costs: new Map() };
+    measured.set(document, entry);
+  }
+  return entry;
+}
+
 /**
  * Rejects an operation with QUERY_TOO_COMPLEX before any resolver runs (HTTP status 400) when it
  * nests deeper than `maxDepth` or its estimated cost passes `maxComplexity` (see fieldEstimator).
@@ -105,8 +123,14 @@ export function assertComplexity(
   operationName: string | undefined | null,
   limits: OperationLimits,
 ): void {
+  const known = measurementsOf(document);
   if (limits.maxDepth > 0) {
-    const depth = operationDepth(schema, document, operationName);
+    const depthKey = operationName ?? "";
+    let depth = known.depths.get(depthKey);
+    if (depth === undefined) {
+      depth = operationDepth(schema, document, operationName);
+      known.depths.set(depthKey, depth);
+    }
     if (depth > limits.maxDepth) {
       throw tooComplex(`This query nests ${depth} levels deep, more than the limit of ${limits.maxDepth}: ask for fewer nested fields`, {
         depth,
@@ -115,9 +139,31 @@ export function assertComplexity(
     }
   }
   const max = limits.maxComplexity;
-  let complexity: number;
+  const costKey = `${operationName ?? ""}\u0000${JSON.stringify(variables ?? {})}`;
+  let complexity = known.costs.get(costKey);
+  if (complexity === undefined) {
+    complexity = measureCost(schema, document, variables, operationName, max);
+    if (known.costs.size >= COSTS_PER_DOCUMENT) known.costs.delete(known.costs.keys().next().value as string);
+    known.costs.set(costKey, complexity);
+  }
+  if (complexity !== null && complexity > max) {
+    throw tooComplex(
+      `This query would cost ${complexity}, more than the limit of ${max}: ask for smaller pages (first) or fewer nested lists`,
+      { complexity, limit: max },
+    );
+  }
+}
+
+/** The operation's estimated cost; null when its variables do not coerce (execution rejects them). */
+function measureCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined | null,
+  max: number,
+): number | null {
   try {
-    complexity = getComplexity({
+    return getComplexity({
       schema,
       query: document,
       variables: variables ?? {},
@@ -126,16 +172,10 @@ export function assertComplexity(
     });
   } catch (error) {
     // Variables that do not coerce (e.g. Date "2025-02-30"): execution rejects them as BAD_USER_INPUT.
-    if (error instanceof GraphQLError && error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION) return;
+    if (error instanceof GraphQLError && error.nodes?.[0]?.kind === Kind.VARIABLE_DEFINITION) return null;
     if (error instanceof GraphQLError && error.message.includes("maximum allowed number of nodes")) {
       throw tooComplex(`This query has too many fields to estimate its cost (the limit is ${max}): ask for fewer fields`, { limit: max });
     }
     throw error;
-  }
-  if (complexity > max) {
-    throw tooComplex(
-      `This query would cost ${complexity}, more than the limit of ${max}: ask for smaller pages (first) or fewer nested lists`,
-      { complexity, limit: max },
-    );
   }
 }

@@ -129,12 +129,16 @@ export function toConnection<T>(
   cursorOf: (row: T) => CursorValue[],
 ): Connection<T> {
   const nodes = rows.slice(0, size);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  const last = nodes.at(-1);
+  let edges: { cursor: string; node: T }[] | undefined;
   return {
     nodes,
-    edges,
+    // Cursors are encoded only when edges are selected.
+    get edges() {
+      return (edges ??= nodes.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node })));
+    },
     totalCount,
-    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: rows.length > size, endCursor: last === undefined ? null : encodeCursor(cursorOf(last)) },
   };
 }
 
@@ -225,9 +229,10 @@ export interface PartitionedPageQuery {
 /** The ids of one parent's page, with their cursors and the parent's total. */
 export interface PartitionPage<Row = Record<string, unknown>> {
   ids: string[];
+  /** The cursor of the i-th row, encoded on demand. */
+  cursorAt(index: number): string;
   /** The records on the page, in order, when the query asked for `columns`. */
   rows?: Row[];
-  cursors: string[];
   hasNextPage: boolean;
   totalCount: number;
 }
@@ -261,7 +266,7 @@ export async function partitionedPages<Row = Record<string, unknown>>(
              row_number() OVER (PARTITION BY part, ${onPage} ORDER BY ${Prisma.raw(order)}) AS rn
       FROM (
         SELECT ${Prisma.raw(query.partitionBy)}::text AS part, ${Prisma.raw(keyColumns)},
-               count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)}) AS total${query.columns ? Prisma.sql`, ${query.columns}` : Prisma.empty}
+               count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)})::int AS total${query.columns ? Prisma.sql`, ${query.columns}` : Prisma.empty}
         ${query.from}
       ) base
     ) ranked
@@ -283,8 +288,8 @@ export async function partitionedPages<Row = Record<string, unknown>>(
     const page = list.slice(0, size);
     return {
       ids: page.map((row) => String(row[idKey])),
-      ...(query.columns ? { rows: page.map((row) => record<Row>(row, query.keys.length)) } : {}),
-      cursors: page.map((row) => encodeCursor(query.keys.map((key, i) => normalize(row[`k${i}`], key.type)))),
+      ...(query.columns ? { rows: page.map((row) => record<Row>(row)) } : {}),
+      cursorAt: (index: number) => encodeCursor(query.keys.map((key, i) => normalize(page[index][`k${i}`], key.type))),
       hasNextPage: list.length > size,
       totalCount: totals.get(parentId) ?? 0,
     };
@@ -331,11 +336,16 @@ export async function keysetPage<Row extends Record<string, unknown>>(
   return toConnection(rows, size, totalCount, (row) => query.keys.map((key) => row[key.field] as CursorValue));
 }
 
-/** A row of `partitionedPages` without its bookkeeping columns. */
-function record<Row>(row: Record<string, unknown>, keys: number): Row {
-  const { part: _part, total: _total, on_page: _onPage, rn: _rn, ...rest } = row;
-  for (let i = 0; i < keys; i += 1) delete rest[`k${i}`];
-  return rest as Row;
+/** The bookkeeping columns of a `partitionedPages` row, which are not the record's. */
+const BOOKKEEPING = new Set(["part", "total", "on_page", "rn"]);
+
+/** A row of `partitionedPages` without its bookkeeping columns (part, total, on_page, rn, k0…). */
+function record<Row>(row: Record<string, unknown>): Row {
+  const fields: Record<string, unknown> = {};
+  for (const key in row) {
+    if (!BOOKKEEPING.has(key) && !/^k\d+$/.test(key)) fields[key] = row[key];
+  }
+  return fields as Row;
 }
 
 /** True when a decoded cursor value can stand for a sort key of this SQL type. */
@@ -362,14 +372,19 @@ function normalize(value: unknown, type: SqlSortKey["type"]): CursorValue {
 
 /** A connection from a partition page and the nodes loaded for its ids (in the same order). */
 export function pageToConnection<T>(page: PartitionPage<unknown>, nodes: (T | null | undefined)[]): Connection<T> {
-  const edges: { cursor: string; node: T }[] = [];
+  const present: number[] = [];
   nodes.forEach((node, i) => {
-    if (node) edges.push({ cursor: page.cursors[i], node });
+    if (node) present.push(i);
   });
+  const last = present.at(-1);
+  let edges: { cursor: string; node: T }[] | undefined;
   return {
-    nodes: edges.map((edge) => edge.node),
-    edges,
+    nodes: present.map((i) => nodes[i] as T),
+    // Cursors are encoded only when edges are selected.
+    get edges() {
+      return (edges ??= present.map((i) => ({ cursor: page.cursorAt(i), node: nodes[i] as T })));
+    },
     totalCount: page.totalCount,
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: last === undefined ? null : page.cursorAt(last) },
   };
 }

@@ -74,9 +74,6 @@ export class AllianceResolver {
   @FieldResolver(() => AllianceConnection, { description: "The nodes directly below this one." })
   async children(@Root() alliance: Alliance, @Args() { first, after }: PageArgsType, @Ctx() ctx: Context): Promise<Connection<AllianceRecord>> {
     const page = await allianceChildPage(ctx, { first, after }).load(alliance.id);
-    const nodes = page.rows ?? [];
-    const byId = allianceById(ctx);
-    for (const node of nodes) byId.prime(node.id, node);
-    return pageToConnection(page, nodes);
+    return pageToConnection(page, page.rows ?? []);
   }
 }
