@@ -185,6 +185,46 @@ describe("the demo accounts", () => {
   });
 });
 
+describe("the benchmark's reads cost a fixed number of SQL statements on the demo city", () => {
+  const FEED = `query ($first: Int!) { serviceRequests(first: $first, filter: { status: [OPEN] }) {
+    nodes { id title category urgency createdAt alliance { name } household { headName } } } }`;
+  const TREE = `{ allianceRoots { name children(first: 20) { nodes { name children(first: 20) { nodes {
+    name children(first: 20) { nodes { name } } } } } } } }`;
+  const PROJECTS = `{ projects(first: 50) { nodes { id name status startDate budget leadOrganization { name } fundings { source amount receivedOn } } } }`;
+
+  /** Statements of the second of two identical requests (the first warms the token's account check). */
+  async function statementsOf(client: typeof server.admin, query: string, variables?: Record<string, unknown>) {
+    await client.query(query, variables);
+    const before = server.statements();
+    const data = await client.query(query, variables);
+    return { statements: server.statements() - before, data };
+  }
+
+  test("ADMIN: the feed 4 (page, alliances, households, access record), the tree 4, projects 3, city stats 4", async () => {
+    const admin = await server.login("demo-admin", DEMO_ACCOUNTS.find((a) => a.username === "demo-admin")!.password);
+    const feed = await statementsOf(admin, FEED, { first: 50 });
+    expect(feed.data.serviceRequests.nodes).toHaveLength(50);
+    expect(feed.statements).toBe(4);
+    const tree = await statementsOf(admin, TREE);
+    expect(tree.data.allianceRoots[0].children.nodes.length).toBe(9);
+    expect(tree.statements).toBe(4);
+    const projects = await statementsOf(admin, PROJECTS);
+    expect(projects.data.projects.nodes).toHaveLength(50);
+    expect(projects.statements).toBe(3);
+    const stats = await statementsOf(admin, STATS, { id: await idOf("台州市"), ...PERIOD });
+    expect(stats.data.stats.projectCount).toBe(DEMO_FIGURES.projectCount);
+    expect(stats.statements).toBe(4);
+  });
+
+  test("PARTNER: the feed 5 (scope, page, households with their grounds, alliances, access record), masked", async () => {
+    const partner = await server.login("wenling-partner", DEMO_ACCOUNTS.find((a) => a.username === "wenling-partner")!.password);
+    const feed = await statementsOf(partner, FEED, { first: 50 });
+    expect(feed.data.serviceRequests.nodes.length).toBeGreaterThan(0);
+    expect(feed.data.serviceRequests.nodes.some((n: any) => n.household && /\*/.test(n.household.headName))).toBe(true);
+    expect(feed.statements).toBeLessThanOrEqual(6);
+  });
+});
+
 describe("the demo dataset is a well-formed city", () => {
   test("the nine real counties with their codes; 温岭市 has 太平街道 and 石桥头镇; codes and paths follow the tree", async () => {
     const counties = await sql<{ name: string; region_code: string }>("SELECT name, region_code FROM alliance WHERE level = 'COUNTY' ORDER BY region_code");
