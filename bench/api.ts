@@ -1,25 +1,49 @@
 /**
- * The API against its raw-SQL limit (issue 10): loads the demo dataset into a database of its
- * own on the configured PostgreSQL, starts the server in server mode (`node dist/src/index.js`)
- * and the raw-SQL server (bench/raw-sql-server.ts) as child processes, checks that both answer
- * each scenario with the same rows, then runs each scenario with autocannon against both,
- * interleaved, and drops the database.
+ * The API against its raw-SQL limit (issue 10). Loads the demo dataset into a database of its own
+ * on the configured PostgreSQL, starts the server in server mode (`node dist/src/index.js`) and
+ * the raw-SQL server (bench/raw-sql-server.ts) as child processes, checks that both answer each
+ * scenario with the same rows, counts the SQL statements of each request exactly, runs each
+ * scenario with autocannon against both, interleaved, records a CPU profile of the server per
+ * scenario, and drops the database. City stats at c=1 are also measured with the server in
+ * embedded mode (PGlite in process; it seeds the demo dataset itself; no raw-SQL comparison).
  *
- *   npm run bench            (DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/postgres)
- *   npm run build && node dist/bench/api.js [seconds=10] [rounds=3]
+ *   npm run bench        (DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/postgres)
+ *   npm run build && node dist/bench/api.js [seconds=8] [rounds=3] [options]
+ *   npm run bench:quick  (3 s × 1 round, no profiles: about 2 minutes)
  *
- * Per scenario: requests/s, p50 and p99 latency at 20 connections (the median of the rounds),
- * the ratio to the raw-SQL server, SQL statements per request and the server's peak RSS.
- * Statements are counted from `pg_stat_database.xact_commit + xact_rollback` of the scratch
- * database around sequential requests (each statement outside a transaction is one
- * transaction), less the server's idle rate (event polling). Prints a table and writes
- * bench/results/api-<timestamp>.json and .md.
+ * With the defaults the whole run takes about 8 minutes on the 2-core machine (it prints how
+ * long it took); 10 s rounds (`npm run bench -- 10`) take about 9.5.
+ *
+ * Options:
+ *   --seconds N          autocannon run length per round (same as the first positional argument)
+ *   --rounds N           interleaved rounds per scenario, the median is reported (second positional)
+ *   --only a,b,…         scenario ids to run: feed, partner, tree, projects, stats, stats-c1,
+ *                        stats-embedded (default: all)
+ *   --no-profile         no CPU profiles
+ *   --profile-seconds N  length of each profiled run (default 5)
+ *   --count N            sequential requests over which statements are counted (default 20)
+ *   e.g. node dist/bench/api.js --only feed,partner,tree,projects,stats --seconds 5 --rounds 1 --no-profile
+ *
+ * Two phases, with fresh children each:
+ *  1. Counting: each child talks to PostgreSQL through its own statement counter
+ *     (bench/lib/statement-counter.ts, a proxy in this process that reads the wire protocol and
+ *     counts every Query and Execute message, with its SQL text). Statements per request = what
+ *     the counter saw over N sequential requests / N, less what the server runs in the background
+ *     (the event log poll is set to EVENT_POLL_INTERVAL=60000 ms, the most the setting allows;
+ *     what is still counted while idle is reported, and subtracted by text).
+ *  2. Measuring: the children connect to PostgreSQL directly (no proxy in the path); the server
+ *     runs with --inspect. Per scenario: warm-up, the measured rounds with no debugger attached
+ *     (server and raw interleaved), the peak RSS (VmHWM, reset before the rounds), then a
+ *     profiled autocannon run: the bench attaches to the inspector, records a CPU profile, writes
+ *     bench/results/profiles/<date>/<id>.cpuprofile and summarises it (top functions by self
+ *     time, self time by package) as shares of the non-idle time.
+ *
+ * Prints a table and the profile summaries, and writes bench/results/api-<date>.json and .md.
  */
 import "reflect-metadata";
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -29,52 +53,100 @@ import { createLogger } from "../src/common/logger";
 import { projectRoot } from "../src/common/paths";
 import { loadConfig } from "../src/config";
 import { createScratchDatabase, type ScratchDatabase } from "../src/db/scratch-database";
+import { recordCpuProfile, summarizeProfile, type ProfileSummary } from "./lib/cpu-profile";
+import { startStatementCounter, type StatementCounter } from "./lib/statement-counter";
 
-const SECONDS = Number(process.argv[2] ?? 10);
-const ROUNDS = Number(process.argv[3] ?? 3);
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const SCENARIO_IDS = ["feed", "partner", "tree", "projects", "stats", "stats-c1", "stats-embedded"] as const;
+type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+interface Options {
+  seconds: number;
+  rounds: number;
+  only: ScenarioId[];
+  profile: boolean;
+  profileSeconds: number;
+  countedRequests: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { seconds: 8, rounds: 3, only: [...SCENARIO_IDS], profile: true, profileSeconds: 5, countedRequests: 20 };
+  const positional: string[] = [];
+  const number = (name: string, value: string | undefined, min: number): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new Error(`${name}: expected a number ≥ ${min}, got ${value}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case "--seconds":
+        options.seconds = number("--seconds", value(), 1);
+        break;
+      case "--rounds":
+        options.rounds = Math.round(number("--rounds", value(), 1));
+        break;
+      case "--only": {
+        const ids = (value() ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+        const unknown = ids.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
+        if (unknown.length || ids.length === 0) throw new Error(`--only: unknown scenario ${unknown.join(", ") || "(none)"}; known: ${SCENARIO_IDS.join(", ")}`);
+        options.only = ids as ScenarioId[];
+        break;
+      }
+      case "--no-profile":
+        options.profile = false;
+        break;
+      case "--profile-seconds":
+        options.profileSeconds = number("--profile-seconds", value(), 1);
+        break;
+      case "--count":
+        options.countedRequests = Math.round(number("--count", value(), 1));
+        break;
+      case "--help":
+      case "-h":
+        process.stdout.write(`${fs.readFileSync(__filename, "utf8").split("*/")[0]}*/\n`);
+        process.exit(0);
+        break;
+      default:
+        if (arg.startsWith("--")) throw new Error(`unknown option ${arg} (see --help)`);
+        positional.push(arg);
+    }
+  }
+  if (positional[0] !== undefined) options.seconds = number("seconds", positional[0], 1);
+  if (positional[1] !== undefined) options.rounds = Math.round(number("rounds", positional[1], 1));
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
 const CONNECTIONS = 20;
 const WARMUP_SECONDS = 1;
-const COUNTED_REQUESTS = 20;
+const IDLE_SECONDS = 3;
 const JWT_SECRET = "bench-api-secret-bench-api-secret-bench-api";
 const BASE_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+/** The event log poll of the server children: the most the setting allows (ms); no subscribers here. */
+const EVENT_POLL_INTERVAL_MS = 60_000;
+const STATEMENT_TEXT_CHARS = 300;
+
+type Account = "demo-admin" | "wenling-partner";
 
 interface Scenario {
+  id: ScenarioId;
   name: string;
+  mode: "server" | "embedded";
   connections: number;
-  account: "demo-admin" | "wenling-partner";
+  account: Account;
   query: string;
   variables?: Record<string, unknown>;
-  rawPath: string;
-}
-
-interface Run {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  non2xx: number;
-}
-
-interface ScenarioResult {
-  scenario: string;
-  connections: number;
-  sameRows: boolean;
-  mismatch?: string;
-  server: Run;
-  raw: Run;
-  serverRounds: Run[];
-  rawRounds: Run[];
-  ratio: number;
-  statementsPerRequest: number;
-  rawStatementsPerRequest: number;
-  serverPeakRssMb: number;
-  rawPeakRssMb: number;
-}
-
-interface Child {
-  process: ChildProcess;
-  port: number;
-  output: string[];
+  /** The raw-SQL server's path; none in embedded mode. */
+  rawPath?: string;
+  /** Scenarios with the same key send the same request: statements are counted once for them. */
+  countKey: string;
 }
 
 const FEED = `query Feed($first: Int!) { serviceRequests(first: $first, filter: { status: [OPEN] }) {
@@ -88,66 +160,117 @@ const STATS = `query Stats($id: ID!, $from: Date!, $to: Date!) { stats(allianceI
   fundingBySource { source amount } linkedDepartments participatingSocialOrganizations householdTimesServed householdsServed
   visitHouseholdTimes happinessListsDelivered alliancesByLevel { level total standard } standardOperationRate openServiceRequests } }`;
 
-function scenarios(landmarks: DemoLandmarks): Scenario[] {
-  const partner = new URLSearchParams({
-    organization: landmarks.wenlingPartnerOrganizationId,
-    account: landmarks.accountIds["wenling-partner"],
-    first: "50",
-  });
-  const stats = { id: landmarks.cityId, from: DEMO_FIGURES.from, to: DEMO_FIGURES.to };
-  const statsPath = `/stats?${new URLSearchParams({ alliance: stats.id, from: stats.from, to: stats.to })}`;
-  const statsScenario = { account: "demo-admin", query: STATS, variables: stats, rawPath: statsPath } as const;
-  return [
-    { name: "50 newest OPEN requests, alliance, head of household (ADMIN)", connections: CONNECTIONS, account: "demo-admin", query: FEED, variables: { first: 50 }, rawPath: "/service-requests/admin?first=50" },
-    { name: "same, as PARTNER (scoped, masked)", connections: CONNECTIONS, account: "wenling-partner", query: FEED, variables: { first: 50 }, rawPath: `/service-requests/partner?${partner}` },
-    { name: "city → 9 counties → 20 townships → 20 villages", connections: CONNECTIONS, account: "demo-admin", query: TREE, rawPath: "/alliance-tree?first=20" },
-    { name: "first 50 projects, lead organization, fundings", connections: CONNECTIONS, account: "demo-admin", query: PROJECTS, rawPath: "/projects?first=50" },
-    { name: `city stats ${stats.from}..${stats.to}`, connections: CONNECTIONS, ...statsScenario },
-    { name: `city stats ${stats.from}..${stats.to}, c=1`, connections: 1, ...statsScenario },
-  ];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
+function scenarios(landmarks: DemoLandmarks | null, embeddedCityId: string | null): Scenario[] {
+  const list: Scenario[] = [];
+  const period = { from: DEMO_FIGURES.from, to: DEMO_FIGURES.to };
+  if (landmarks) {
+    const partner = new URLSearchParams({
+      organization: landmarks.wenlingPartnerOrganizationId,
+      account: landmarks.accountIds["wenling-partner"],
+      first: "50",
     });
-  });
+    const stats = { id: landmarks.cityId, ...period };
+    const statsPath = `/stats?${new URLSearchParams({ alliance: stats.id, from: stats.from, to: stats.to })}`;
+    const statsScenario = { mode: "server", account: "demo-admin", query: STATS, variables: stats, rawPath: statsPath, countKey: "stats" } as const;
+    list.push(
+      { id: "feed", name: "50 newest OPEN requests, alliance, head of household (ADMIN)", mode: "server", connections: CONNECTIONS, account: "demo-admin", query: FEED, variables: { first: 50 }, rawPath: `/service-requests/admin?${new URLSearchParams({ account: landmarks.accountIds["demo-admin"], first: "50" })}`, countKey: "feed" },
+      { id: "partner", name: "same, as PARTNER (scoped, masked)", mode: "server", connections: CONNECTIONS, account: "wenling-partner", query: FEED, variables: { first: 50 }, rawPath: `/service-requests/partner?${partner}`, countKey: "partner" },
+      { id: "tree", name: "city → 9 counties → 20 townships → 20 villages", mode: "server", connections: CONNECTIONS, account: "demo-admin", query: TREE, rawPath: "/alliance-tree?first=20", countKey: "tree" },
+      { id: "projects", name: "first 50 projects, lead organization, fundings", mode: "server", connections: CONNECTIONS, account: "demo-admin", query: PROJECTS, rawPath: "/projects?first=50", countKey: "projects" },
+      { id: "stats", name: `city stats ${period.from}..${period.to}`, connections: CONNECTIONS, ...statsScenario },
+      { id: "stats-c1", name: `city stats ${period.from}..${period.to}, c=1`, connections: 1, ...statsScenario },
+    );
+  }
+  if (embeddedCityId) {
+    list.push({
+      id: "stats-embedded",
+      name: `city stats ${period.from}..${period.to}, c=1, embedded (PGlite)`,
+      mode: "embedded",
+      connections: 1,
+      account: "demo-admin",
+      query: STATS,
+      variables: { id: embeddedCityId, ...period },
+      countKey: "stats-embedded",
+    });
+  }
+  return list;
 }
 
-async function startChild(script: string, env: Record<string, string>, ready: (port: number) => Promise<boolean>): Promise<Child> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot, script)], {
-    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port) },
+// ---------------------------------------------------------------------------------------------
+// Children
+
+/** Every child process started and not yet exited, so that none outlives the bench. */
+const live = new Set<ChildProcess>();
+
+interface Child {
+  process: ChildProcess;
+  port: number;
+  inspectPort?: number;
+  output: string[];
+}
+
+/**
+ * Starts `node [--inspect] <script>` with PORT=0 and resolves once it has printed the port it
+ * listens on (`ready at http://…:<port>/graphql` or `listening <port>`) and, with `inspect`, the
+ * inspector's port.
+ */
+async function startChild(script: string, env: Record<string, string>, options: { inspect?: boolean; timeoutMs?: number } = {}): Promise<Child> {
+  const args = [...(options.inspect ? ["--inspect=127.0.0.1:0"] : []), path.join(projectRoot, script)];
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), ...env, PORT: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
-    if (await ready(port).catch(() => false)) return { process: child, port, output };
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  let port = 0;
+  let inspectPort: number | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${(options.timeoutMs ?? 120_000) / 1000} s`)), options.timeoutMs ?? 120_000);
+    const look = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output.push(text);
+      if (output.length > 200) output.shift();
+      const listening = /ready at http:\/\/[^:/\s]+:(\d+)\//.exec(text) ?? /^listening (\d+)/m.exec(text);
+      if (listening) port = Number(listening[1]);
+      const inspector = /Debugger listening on ws:\/\/[^:/\s]+:(\d+)\//.exec(text);
+      if (inspector) inspectPort = Number(inspector[1]);
+      if (port && (!options.inspect || inspectPort)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", look);
+    child.stderr!.on("data", look);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code ?? signal}) before it listened`));
+    });
+  });
+  try {
+    await ready;
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}:\n${output.join("")}`);
   }
-  child.kill("SIGKILL");
-  throw new Error(`${script} did not start:\n${output.join("")}`);
+  child.stdout!.on("data", () => undefined);
+  child.stderr!.on("data", () => undefined);
+  return { process: child, port, inspectPort, output };
 }
 
-async function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.process.once("exit", resolve));
-  child.process.kill("SIGTERM");
-  const timer = setTimeout(() => child.process.kill("SIGKILL"), 15_000);
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+const stopChild = (child: Child) => stopProcess(child.process);
+
+function serverEnv(databaseUrl: string): Record<string, string> {
+  return { DATABASE_URL: databaseUrl, JWT_SECRET, LOG_LEVEL: "warn", HOST: "127.0.0.1", EVENT_POLL_INTERVAL: String(EVENT_POLL_INTERVAL_MS) };
 }
 
 /** The process's peak resident set (VmHWM) in MB since the last reset, then resets it (Linux). */
@@ -162,6 +285,9 @@ function takePeakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Requests and answers
+
 async function graphql(port: number, query: string, variables: Record<string, unknown> | undefined, token?: string): Promise<{ data?: unknown; errors?: unknown }> {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: "POST",
@@ -169,6 +295,16 @@ async function graphql(port: number, query: string, variables: Record<string, un
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as { data?: unknown; errors?: unknown };
+}
+
+async function login(port: number, usernames: Account[]): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const account of DEMO_ACCOUNTS.filter((a) => (usernames as string[]).includes(a.username))) {
+    const answer = await graphql(port, `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }`, { u: account.username, p: account.password });
+    if (answer.errors) throw new Error(`login ${account.username}: ${JSON.stringify(answer.errors)}`);
+    tokens[account.username] = (answer.data as { login: { token: string } }).login.token;
+  }
+  return tokens;
 }
 
 /** JSON with object keys sorted, so two answers compare by their values only. */
@@ -197,7 +333,19 @@ function firstDifference(a: unknown, b: unknown, at = "data"): string | null {
       if (found) return found;
     }
   }
-  return `${at}: server ${JSON.stringify(a)?.slice(0, 200)} vs raw ${JSON.stringify(b)?.slice(0, 200)}`;
+  return `${at}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface Run {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
 }
 
 async function cannon(options: autocannon.Options): Promise<Run> {
@@ -206,6 +354,7 @@ async function cannon(options: autocannon.Options): Promise<Run> {
     requestsPerSecond: Math.round(result.requests.average * 10) / 10,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
@@ -217,42 +366,178 @@ function median(runs: Run[]): Run {
     requestsPerSecond: middle("requestsPerSecond"),
     p50Ms: middle("p50Ms"),
     p99Ms: middle("p99Ms"),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
   };
 }
 
-/** Transactions committed or rolled back in `database` so far, as PostgreSQL's statistics have them. */
-async function transactions(admin: pg.Client, database: string): Promise<number> {
-  await admin.query("SELECT pg_stat_clear_snapshot()");
-  const { rows } = await admin.query<{ n: string }>("SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = $1", [database]);
-  return Number(rows[0].n);
-}
+// ---------------------------------------------------------------------------------------------
+// Statement counting
 
-const STATS_FLUSH_MS = 2_500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Transactions per second in `database` while nobody asks anything. */
-async function idleRate(admin: pg.Client, database: string): Promise<number> {
-  await sleep(STATS_FLUSH_MS);
-  const before = await transactions(admin, database);
-  const started = performance.now();
-  await sleep(5_000 + STATS_FLUSH_MS);
-  const after = await transactions(admin, database);
-  return (after - before) / ((performance.now() - started) / 1000);
+/**
+ * Waits until PostgreSQL runs nothing for `database` (statements of requests that autocannon
+ * abandoned at the end of a run go on in the server and the database), so that the next run
+ * starts on a quiet machine.
+ */
+async function settlePostgres(admin: pg.Client, database: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND state <> 'idle' AND pid <> pg_backend_pid()",
+      [database],
+    );
+    if (rows[0].n === 0) break;
+    await sleep(100);
+  }
+  // …and what the server still has to do in JavaScript for them (milliseconds per request).
+  await sleep(250);
 }
 
-/** SQL statements per request: `send` run sequentially, the idle rate subtracted. */
-async function statementsPerRequest(admin: pg.Client, database: string, idlePerSecond: number, send: () => Promise<unknown>): Promise<number> {
-  await sleep(STATS_FLUSH_MS);
-  const before = await transactions(admin, database);
-  const started = performance.now();
-  for (let i = 0; i < COUNTED_REQUESTS; i += 1) await send();
-  await sleep(STATS_FLUSH_MS);
-  const elapsed = (performance.now() - started) / 1000;
-  const counted = (await transactions(admin, database)) - before - idlePerSecond * elapsed;
-  return Math.round((counted / COUNTED_REQUESTS) * 100) / 100;
+const oneLine = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, STATEMENT_TEXT_CHARS);
+
+interface StatementText {
+  text: string;
+  count: number;
+  perRequest: number;
+  /** Seen while the server was idle: counted as background, not as the requests'. */
+  background?: boolean;
+  /** Ran a number of times that is not a multiple of the requests (a cache that expires with time, say). */
+  notEveryRequest?: boolean;
 }
+
+interface Counted {
+  requests: number;
+  /** Statements per request, background subtracted. */
+  perRequest: number;
+  total: number;
+  background: number;
+  statements: StatementText[];
+}
+
+/** Statements the counter sees while nothing is asked, over `seconds`. */
+async function idleStatements(counter: StatementCounter, seconds: number): Promise<{ seconds: number; count: number; statements: StatementText[] }> {
+  counter.reset();
+  await sleep(seconds * 1000);
+  const statements = [...counter.statements()].map(([text, count]) => ({ text: oneLine(text), count, perRequest: 0 }));
+  return { seconds, count: counter.count(), statements };
+}
+
+/** SQL statements per request: `send` run `n` times, one after the other; statements whose text ran while idle are background. */
+async function countStatements(counter: StatementCounter, n: number, idleTexts: Set<string>, send: () => Promise<unknown>): Promise<Counted> {
+  await sleep(50);
+  counter.reset();
+  for (let i = 0; i < n; i += 1) await send();
+  await sleep(50);
+  const seen = counter.statements();
+  let background = 0;
+  const statements: StatementText[] = [];
+  for (const [text, count] of [...seen].sort((a, b) => b[1] - a[1])) {
+    const line = oneLine(text);
+    const isBackground = idleTexts.has(line);
+    if (isBackground) background += count;
+    statements.push({
+      text: line,
+      count,
+      perRequest: Math.round((count / n) * 100) / 100,
+      ...(isBackground ? { background: true } : {}),
+      ...(count % n !== 0 ? { notEveryRequest: true } : {}),
+    });
+  }
+  const total = counter.count();
+  return { requests: n, perRequest: Math.round(((total - background) / n) * 100) / 100, total, background, statements };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+interface ScenarioResult {
+  id: ScenarioId;
+  scenario: string;
+  mode: "server" | "embedded";
+  connections: number;
+  sameRows: boolean;
+  /** What the answer was compared with. */
+  comparedWith: string;
+  mismatch?: string;
+  server: Run;
+  raw: Run | null;
+  serverRounds: Run[];
+  rawRounds: Run[];
+  ratio: number | null;
+  statementsPerRequest: number | null;
+  rawStatementsPerRequest: number | null;
+  statements: { server: Counted | null; raw: Counted | null };
+  serverPeakRssMb: number;
+  rawPeakRssMb: number | null;
+  profile?: { file: string; summary: ProfileSummary };
+}
+
+const fmt = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? "n/a" : String(Math.round(value * 10 ** digits) / 10 ** digits));
+
+function markdownTable(results: ScenarioResult[]): string {
+  return [
+    "| id | scenario | mode | c | server req/s | p50 ms | p99 ms | raw req/s | raw p99 ms | ratio | SQL statements/request | raw statements/request | server peak RSS MB | same rows |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...results.map(
+      (r) =>
+        `| ${r.id} | ${r.scenario} | ${r.mode} | ${r.connections} | ${r.server.requestsPerSecond} | ${r.server.p50Ms} | ${r.server.p99Ms} | ` +
+        `${r.raw ? r.raw.requestsPerSecond : "n/a"} | ${r.raw ? r.raw.p99Ms : "n/a"} | ${fmt(r.ratio, 3)} | ${fmt(r.statementsPerRequest, 2)} | ` +
+        `${fmt(r.rawStatementsPerRequest, 2)} | ${r.serverPeakRssMb} | ${r.sameRows ? "yes" : "NO"} (${r.comparedWith}) |`,
+    ),
+  ].join("\n");
+}
+
+function markdownStatements(results: ScenarioResult[]): string {
+  const lines: string[] = [];
+  const seen = new Set<Counted>();
+  for (const r of results) {
+    for (const [side, counted] of [["server", r.statements.server], ["raw", r.statements.raw]] as const) {
+      if (!counted) continue;
+      const again = seen.has(counted);
+      seen.add(counted);
+      lines.push(`- **${r.id}**, ${side}: ${counted.perRequest} per request (${counted.total} over ${counted.requests} requests${counted.background ? `, ${counted.background} background` : ""})${again ? " — as above" : ""}`);
+      if (again) continue;
+      for (const s of counted.statements) lines.push(`  - ${s.count}× (${s.perRequest}/request)${s.background ? " [background]" : s.notEveryRequest ? " [not every request]" : ""}: \`${s.text.replace(/`/g, "'")}\``);
+    }
+  }
+  return lines.join("\n");
+}
+
+function markdownProfiles(results: ScenarioResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (!r.profile) continue;
+    const s = r.profile.summary;
+    lines.push(
+      `### ${r.id} — ${r.scenario} (c=${r.connections}, ${r.mode})`,
+      "",
+      `\`${r.profile.file}\`: ${s.sampledMs} ms sampled, ${s.idleMs} ms idle, ${s.nonIdleMs} ms non-idle (the shares below are of the non-idle time).`,
+      "",
+      "Top functions by self time:",
+      "",
+      ...s.top.map((f, i) => `${i + 1}. ${f.percent}% ${f.name}`),
+      "",
+      "Self time by package:",
+      "",
+      ...s.groups.map((g) => `- ${g.percent}% ${g.name}`),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+function printProfile(result: ScenarioResult): void {
+  if (!result.profile) return;
+  const s = result.profile.summary;
+  process.stdout.write(`  profile ${result.profile.file}: ${s.nonIdleMs} ms non-idle of ${s.sampledMs} ms\n`);
+  process.stdout.write(`  top self time: ${s.top.slice(0, 10).map((f) => `${f.percent}% ${f.name}`).join("; ")}\n`);
+  process.stdout.write(`  by package: ${s.groups.slice(0, 10).map((g) => `${g.percent}% ${g.name}`).join("; ")}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function loadDataset(database: ScratchDatabase): Promise<DemoLandmarks> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-api-"));
@@ -272,121 +557,252 @@ async function loadDataset(database: ScratchDatabase): Promise<DemoLandmarks> {
   }
 }
 
-function markdown(results: ScenarioResult[], header: string): string {
-  const lines = [
-    header,
-    "",
-    "| scenario | c | server req/s | p50 ms | p99 ms | raw req/s | raw p99 ms | ratio | SQL statements/request | server peak RSS MB | same rows |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ...results.map(
-      (r) =>
-        `| ${r.scenario} | ${r.connections} | ${r.server.requestsPerSecond} | ${r.server.p50Ms} | ${r.server.p99Ms} | ${r.raw.requestsPerSecond} | ${r.raw.p99Ms} | ${r.ratio} | ${r.statementsPerRequest} | ${r.serverPeakRssMb} | ${r.sameRows ? "yes" : "NO"} |`,
-    ),
-  ];
-  return `${lines.join("\n")}\n`;
-}
-
 async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(0)} s`;
+  const options = parseOptions(process.argv.slice(2));
+  const wanted = new Set(options.only);
+  const usePostgres = options.only.some((id) => id !== "stats-embedded");
+  const useEmbedded = wanted.has("stats-embedded");
   const loadAverage = os.loadavg()[0];
-  const database = await createScratchDatabase(BASE_URL, "zl_bench_api");
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  const children: Child[] = [];
+  const date = new Date().toISOString();
+  const stamp = date.replace(/[:.]/g, "-");
+  const profileDir = path.join(projectRoot, "bench/results/profiles", stamp);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let cleaned: Promise<void> | null = null;
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      for (const child of [...live].reverse()) await stopProcess(child);
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => process.stderr.write(`cleanup: ${(error as Error).message}\n`));
+    })());
+  // Ctrl-C: the children go (they got the signal too), the scratch database is dropped.
+  process.once("SIGINT", () => {
+    process.stderr.write("\ninterrupted: cleaning up…\n");
+    void cleanUp().finally(() => process.exit(130));
+  });
+  const spawnChild = (script: string, env: Record<string, string>, inspect = false) => startChild(script, env, { inspect });
+  const retire = (child: Child) => stopChild(child);
+
   try {
-    process.stdout.write(`Loading the demo dataset into ${database.name}…\n`);
-    const landmarks = await loadDataset(database);
-
-    const server = await startChild(
-      "dist/src/index.js",
-      { DATABASE_URL: database.url, JWT_SECRET, LOG_LEVEL: "warn", HOST: "127.0.0.1" },
-      async (port) => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-    );
-    children.push(server);
-    const raw = await startChild(
-      "dist/bench/raw-sql-server.js",
-      { DATABASE_URL: database.url },
-      async (port) => (await fetch(`http://127.0.0.1:${port}/alliance-tree?first=1`)).ok,
-    );
-    children.push(raw);
-
-    const tokens: Record<string, string> = {};
-    for (const account of DEMO_ACCOUNTS.filter((a) => a.username === "demo-admin" || a.username === "wenling-partner")) {
-      const answer = await graphql(server.port, `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }`, { u: account.username, p: account.password });
-      if (answer.errors) throw new Error(`login ${account.username}: ${JSON.stringify(answer.errors)}`);
-      tokens[account.username] = (answer.data as { login: { token: string } }).login.token;
+    // The embedded server seeds its own copy of the demo dataset (about half a minute): start it
+    // first, so that it loads while PostgreSQL does; it idles until its scenario.
+    let embedded: Promise<Child> | null = null;
+    let embeddedDir: string | null = null;
+    if (useEmbedded) {
+      embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-api-embedded-"));
+      const dir = embeddedDir;
+      cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+      process.stdout.write(`Starting the server in embedded mode (it seeds the demo dataset into ${dir})…\n`);
+      embedded = spawnChild(
+        "dist/src/index.js",
+        { DATA_DIR: path.join(dir, "data"), LOG_LEVEL: "warn", HOST: "127.0.0.1", EVENT_POLL_INTERVAL: String(EVENT_POLL_INTERVAL_MS) },
+        true,
+      );
+      embedded.catch(() => undefined);
     }
 
-    process.stdout.write("Measuring the server's idle statement rate…\n");
-    const idlePerSecond = await idleRate(admin, database.name);
+    let database: ScratchDatabase | null = null;
+    let landmarks: DemoLandmarks | null = null;
+    if (usePostgres) {
+      database = await createScratchDatabase(BASE_URL, "zl_bench_api");
+      const db = database;
+      cleanups.push(() => db.drop());
+      process.stdout.write(`Loading the demo dataset into ${database.name}… (${elapsed()})\n`);
+      landmarks = await loadDataset(database);
+    }
 
+    let embeddedChild: Child | null = null;
+    let embeddedCityId: string | null = null;
+    let embeddedTokens: Record<string, string> = {};
+    if (embedded) {
+      embeddedChild = await embedded;
+      process.stdout.write(`Embedded server ready (${elapsed()})\n`);
+      embeddedTokens = await login(embeddedChild.port, ["demo-admin"]);
+      const roots = await graphql(embeddedChild.port, "{ allianceRoots { id } }", undefined, embeddedTokens["demo-admin"]);
+      embeddedCityId = ((roots.data as { allianceRoots: { id: string }[] } | undefined)?.allianceRoots ?? [])[0]?.id ?? null;
+      if (!embeddedCityId) throw new Error(`the embedded server has no city: ${JSON.stringify(roots)}`);
+    }
+
+    const selected = scenarios(landmarks, embeddedCityId).filter((s) => wanted.has(s.id));
+    const postgresScenarios = selected.filter((s) => s.mode === "server");
+
+    // Phase 1: answers and exact statement counts, each child behind its own counter.
+    const sameRows = new Map<ScenarioId, { ok: boolean; comparedWith: string; mismatch?: string }>();
+    const counted = new Map<string, { server: Counted; raw: Counted }>();
+    const serverAnswers = new Map<string, unknown>();
+    let idle: { server: Awaited<ReturnType<typeof idleStatements>>; raw: Awaited<ReturnType<typeof idleStatements>> } | null = null;
+    if (database && postgresScenarios.length) {
+      const serverCounter = await startStatementCounter(database.url);
+      const rawCounter = await startStatementCounter(database.url);
+      cleanups.push(() => serverCounter.close(), () => rawCounter.close());
+      process.stdout.write(`Counting statements (${elapsed()})…\n`);
+      const server = await spawnChild("dist/src/index.js", serverEnv(serverCounter.url));
+      const raw = await spawnChild("dist/bench/raw-sql-server.js", { DATABASE_URL: rawCounter.url });
+      const tokens = await login(server.port, ["demo-admin", "wenling-partner"]);
+      idle = { server: await idleStatements(serverCounter, IDLE_SECONDS), raw: await idleStatements(rawCounter, 0) };
+      process.stdout.write(
+        `  idle for ${IDLE_SECONDS} s: the server ran ${idle.server.count} statements${idle.server.count ? `: ${idle.server.statements.map((s) => `${s.count}× ${s.text.slice(0, 80)}`).join("; ")}` : ""}\n`,
+      );
+      const idleTexts = new Set(idle.server.statements.map((s) => s.text));
+      for (const scenario of postgresScenarios) {
+        const send = () => graphql(server.port, scenario.query, scenario.variables, tokens[scenario.account]);
+        const rawUrl = `http://127.0.0.1:${raw.port}${scenario.rawPath}`;
+        const serverAnswer = await send();
+        const rawAnswer = (await (await fetch(rawUrl)).json()) as { data?: unknown };
+        const mismatch = serverAnswer.errors ? `server errors: ${JSON.stringify(serverAnswer.errors).slice(0, 400)}` : firstDifference(serverAnswer.data, rawAnswer.data);
+        sameRows.set(scenario.id, { ok: !mismatch, comparedWith: "raw SQL", ...(mismatch ? { mismatch } : {}) });
+        serverAnswers.set(scenario.countKey, serverAnswer.data);
+        if (!counted.has(scenario.countKey)) {
+          counted.set(scenario.countKey, {
+            server: await countStatements(serverCounter, options.countedRequests, idleTexts, send),
+            raw: await countStatements(rawCounter, options.countedRequests, new Set(), async () => (await fetch(rawUrl)).text()),
+          });
+        }
+        const c = counted.get(scenario.countKey)!;
+        process.stdout.write(
+          `  ${scenario.id}: ${mismatch ? `MISMATCH between the server and the raw-SQL server: ${mismatch}` : "same rows from both"}; ` +
+            `statements/request: server ${c.server.perRequest}, raw ${c.raw.perRequest}\n`,
+        );
+      }
+      await retire(raw);
+      await retire(server);
+    }
+
+    // Phase 2: the measured rounds (no proxy, no debugger attached), then a profiled run.
     const results: ScenarioResult[] = [];
-    const counted = new Map<string, [number, number]>();
-    for (const scenario of scenarios(landmarks)) {
-      process.stdout.write(`\n${scenario.name} (c=${scenario.connections})\n`);
+    const measure = async (scenario: Scenario, server: Child, tokens: Record<string, string>, raw: Child | null, settle: () => Promise<void>) => {
+      process.stdout.write(`\n${scenario.id}: ${scenario.name} (c=${scenario.connections}, ${scenario.mode} mode) (${elapsed()})\n`);
       const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
       const headers = { "content-type": "application/json", authorization: `Bearer ${tokens[scenario.account]}` };
       const serverOptions = { url: `http://127.0.0.1:${server.port}/graphql`, method: "POST" as const, headers, body, connections: scenario.connections };
-      const rawOptions = { url: `http://127.0.0.1:${raw.port}${scenario.rawPath}`, connections: scenario.connections };
+      const rawOptions = raw && scenario.rawPath ? { url: `http://127.0.0.1:${raw.port}${scenario.rawPath}`, connections: scenario.connections } : null;
 
-      const serverAnswer = await graphql(server.port, scenario.query, scenario.variables, tokens[scenario.account]);
-      const rawAnswer = (await (await fetch(rawOptions.url)).json()) as { data?: unknown };
-      const mismatch = serverAnswer.errors ? `server errors: ${JSON.stringify(serverAnswer.errors).slice(0, 400)}` : firstDifference(serverAnswer.data, rawAnswer.data);
-      if (mismatch) process.stdout.write(`  MISMATCH between the server and the raw-SQL server: ${mismatch}\n`);
-      else process.stdout.write("  same rows from both\n");
-
-      if (!counted.has(scenario.rawPath)) {
-        counted.set(scenario.rawPath, [
-          await statementsPerRequest(admin, database.name, idlePerSecond, () => graphql(server.port, scenario.query, scenario.variables, tokens[scenario.account])),
-          await statementsPerRequest(admin, database.name, idlePerSecond, async () => (await fetch(rawOptions.url)).text()),
-        ]);
-      }
-      const [statements, rawStatements] = counted.get(scenario.rawPath)!;
-
-      await cannon({ ...serverOptions, duration: WARMUP_SECONDS });
-      await cannon({ ...rawOptions, duration: WARMUP_SECONDS });
+      // Every run starts once the previous one's abandoned requests have finished.
+      const run = async (o: autocannon.Options) => {
+        await settle();
+        return cannon(o);
+      };
+      await run({ ...serverOptions, duration: WARMUP_SECONDS });
+      if (rawOptions) await run({ ...rawOptions, duration: WARMUP_SECONDS });
+      await settle();
       takePeakRssMb(server.process.pid!);
-      takePeakRssMb(raw.process.pid!);
+      if (raw) takePeakRssMb(raw.process.pid!);
       const serverRounds: Run[] = [];
       const rawRounds: Run[] = [];
-      for (let round = 0; round < ROUNDS; round += 1) {
-        serverRounds.push(await cannon({ ...serverOptions, duration: SECONDS }));
-        rawRounds.push(await cannon({ ...rawOptions, duration: SECONDS }));
-        process.stdout.write(`  round ${round + 1}: server ${serverRounds[round].requestsPerSecond} req/s, raw ${rawRounds[round].requestsPerSecond} req/s\n`);
+      for (let round = 0; round < options.rounds; round += 1) {
+        serverRounds.push(await run({ ...serverOptions, duration: options.seconds }));
+        if (rawOptions) rawRounds.push(await run({ ...rawOptions, duration: options.seconds }));
+        process.stdout.write(
+          `  round ${round + 1}: server ${serverRounds[round].requestsPerSecond} req/s (p99 ${serverRounds[round].p99Ms} ms)` +
+            (rawOptions ? `, raw ${rawRounds[round].requestsPerSecond} req/s (p99 ${rawRounds[round].p99Ms} ms)` : "") +
+            "\n",
+        );
       }
+      const serverPeakRssMb = takePeakRssMb(server.process.pid!);
+      const rawPeakRssMb = raw && rawOptions ? takePeakRssMb(raw.process.pid!) : null;
+
+      let profile: ScenarioResult["profile"];
+      if (options.profile && server.inspectPort) {
+        await settle();
+        const { profile: recorded } = await recordCpuProfile(server.inspectPort, () => cannon({ ...serverOptions, duration: options.profileSeconds }));
+        fs.mkdirSync(profileDir, { recursive: true });
+        const file = path.join(profileDir, `${scenario.id}.cpuprofile`);
+        fs.writeFileSync(file, JSON.stringify(recorded));
+        profile = { file: path.relative(projectRoot, file), summary: summarizeProfile(recorded, projectRoot) };
+      }
+      await settle();
+
       const serverRun = median(serverRounds);
-      const rawRun = median(rawRounds);
-      results.push({
+      const rawRun = rawRounds.length ? median(rawRounds) : null;
+      const count = counted.get(scenario.countKey) ?? null;
+      const same = sameRows.get(scenario.id) ?? { ok: false, comparedWith: "nothing" };
+      const result: ScenarioResult = {
+        id: scenario.id,
         scenario: scenario.name,
+        mode: scenario.mode,
         connections: scenario.connections,
-        sameRows: !mismatch,
-        ...(mismatch ? { mismatch } : {}),
+        sameRows: same.ok,
+        comparedWith: same.comparedWith,
+        ...(same.mismatch ? { mismatch: same.mismatch } : {}),
         server: serverRun,
         raw: rawRun,
         serverRounds,
         rawRounds,
-        ratio: rawRun.requestsPerSecond ? Math.round((serverRun.requestsPerSecond / rawRun.requestsPerSecond) * 1000) / 1000 : 0,
-        statementsPerRequest: statements,
-        rawStatementsPerRequest: rawStatements,
-        serverPeakRssMb: takePeakRssMb(server.process.pid!),
-        rawPeakRssMb: takePeakRssMb(raw.process.pid!),
-      });
+        ratio: rawRun && rawRun.requestsPerSecond ? Math.round((serverRun.requestsPerSecond / rawRun.requestsPerSecond) * 1000) / 1000 : null,
+        statementsPerRequest: count?.server.perRequest ?? null,
+        rawStatementsPerRequest: count?.raw.perRequest ?? null,
+        statements: { server: count?.server ?? null, raw: count?.raw ?? null },
+        serverPeakRssMb,
+        rawPeakRssMb,
+        ...(profile ? { profile } : {}),
+      };
+      results.push(result);
+      printProfile(result);
+    };
+
+    if (database && postgresScenarios.length) {
+      const server = await spawnChild("dist/src/index.js", serverEnv(database.url), true);
+      const raw = await spawnChild("dist/bench/raw-sql-server.js", { DATABASE_URL: database.url });
+      const tokens = await login(server.port, ["demo-admin", "wenling-partner"]);
+      const admin = new pg.Client({ connectionString: BASE_URL });
+      await admin.connect();
+      try {
+        for (const scenario of postgresScenarios) await measure(scenario, server, tokens, raw, () => settlePostgres(admin, database!.name));
+      } finally {
+        await admin.end();
+      }
+      await retire(raw);
+      await retire(server);
     }
 
-    const date = new Date().toISOString();
-    const header =
-      `API against the raw-SQL limit, ${date}: demo dataset on PostgreSQL, ${os.cpus().length} CPUs (load average ${loadAverage.toFixed(1)} at the start), ` +
-      `autocannon ${SECONDS} s × ${ROUNDS} interleaved rounds (median), Node ${process.version}. ` +
-      `SQL statements/request: pg_stat_database xact_commit + xact_rollback of the scratch database over ${COUNTED_REQUESTS} sequential requests, ` +
-      `less the idle rate (${idlePerSecond.toFixed(2)}/s). Peak RSS: VmHWM of the server process during the scenario's runs.`;
-    const table = markdown(results, header);
-    process.stdout.write(`\n${table}`);
-    for (const r of results.filter((x) => x.server.errors || x.server.non2xx || x.raw.errors || x.raw.non2xx)) {
-      process.stdout.write(`${r.scenario}: server ${r.server.errors} errors, ${r.server.non2xx} non-2xx; raw ${r.raw.errors} errors, ${r.raw.non2xx} non-2xx\n`);
+    const embeddedScenario = selected.find((s) => s.mode === "embedded");
+    if (embeddedScenario && embeddedChild) {
+      // Its answer must carry the same figures as server mode's on the same (generated) dataset.
+      const answer = await graphql(embeddedChild.port, embeddedScenario.query, embeddedScenario.variables, embeddedTokens["demo-admin"]);
+      const reference = serverAnswers.get("stats");
+      const mismatch = answer.errors
+        ? `server errors: ${JSON.stringify(answer.errors).slice(0, 400)}`
+        : reference !== undefined
+          ? firstDifference(answer.data, reference)
+          : firstDifference((answer.data as { stats: Record<string, unknown> }).stats, pickFigures((answer.data as { stats: Record<string, unknown> }).stats));
+      sameRows.set(embeddedScenario.id, {
+        ok: !mismatch,
+        comparedWith: reference !== undefined ? "server mode" : "DEMO_FIGURES",
+        ...(mismatch ? { mismatch } : {}),
+      });
+      if (mismatch) process.stdout.write(`  stats-embedded: MISMATCH: ${mismatch}\n`);
+      // PGlite runs one statement at a time: a cheap query that reads the database answers once
+      // whatever an abandoned request left queued has run.
+      const child = embeddedChild;
+      const settleEmbedded = async () => {
+        await graphql(child.port, "{ allianceRoots { id } }", undefined, embeddedTokens["demo-admin"]);
+      };
+      await measure(embeddedScenario, embeddedChild, embeddedTokens, null, settleEmbedded);
+      await retire(embeddedChild);
     }
+
+    // Report.
+    const seconds = Math.round((performance.now() - startedAt) / 1000);
+    const header =
+      `API against the raw-SQL limit, ${date}: demo dataset, ${os.cpus().length} CPUs (load average ${loadAverage.toFixed(1)} at the start), ` +
+      `autocannon ${options.seconds} s × ${options.rounds} interleaved rounds (median), Node ${process.version}; the whole run took ${seconds} s. ` +
+      `SQL statements/request: Query + Execute messages on the wire (bench/lib/statement-counter.ts) over ${options.countedRequests} sequential requests; ` +
+      `the server polled its event log every ${EVENT_POLL_INTERVAL_MS / 1000} s and ran ${idle?.server.count ?? "n/a"} statements while idle for ${IDLE_SECONDS} s. ` +
+      `Peak RSS: VmHWM of the server process during the scenario's measured rounds. Embedded mode: PGlite inside the server process, no raw-SQL comparison (n/a).`;
+    const table = markdownTable(results);
+    process.stdout.write(`\n${header}\n\n${table}\n`);
+    for (const r of results.filter((x) => x.server.errors || x.server.non2xx || x.raw?.errors || x.raw?.non2xx)) {
+      process.stdout.write(`${r.id}: server ${r.server.errors} errors, ${r.server.non2xx} non-2xx; raw ${r.raw?.errors ?? 0} errors, ${r.raw?.non2xx ?? 0} non-2xx\n`);
+    }
+    for (const r of results.filter((x) => !x.sameRows)) process.stdout.write(`${r.id}: answers differ (${r.comparedWith}): ${r.mismatch}\n`);
+    const statementsMd = markdownStatements(results);
+    const profilesMd = markdownProfiles(results);
+    process.stdout.write(`\nStatements per request:\n${statementsMd}\n`);
 
     const dir = path.join(projectRoot, "bench/results");
     fs.mkdirSync(dir, { recursive: true });
-    const stem = path.join(dir, `api-${date.replace(/[:.]/g, "-")}`);
+    const stem = path.join(dir, `api-${stamp}`);
     fs.writeFileSync(
       `${stem}.json`,
       `${JSON.stringify(
@@ -396,22 +812,36 @@ async function main(): Promise<void> {
           node: process.version,
           cpus: os.cpus().length,
           loadAverage,
-          seconds: SECONDS,
-          rounds: ROUNDS,
-          statementCounting: { method: "pg_stat_database (xact_commit + xact_rollback)", requests: COUNTED_REQUESTS, idleTransactionsPerSecond: idlePerSecond },
+          options,
+          elapsedSeconds: seconds,
+          statementCounting: {
+            method: "Query ('Q') and Execute ('E') messages counted by a wire-protocol proxy (bench/lib/statement-counter.ts)",
+            requests: options.countedRequests,
+            eventPollIntervalMs: EVENT_POLL_INTERVAL_MS,
+            idle,
+          },
           results,
         },
         null,
         2,
       )}\n`,
     );
-    fs.writeFileSync(`${stem}.md`, table);
-    process.stdout.write(`\nSaved ${path.relative(projectRoot, stem)}.json and .md\n`);
+    fs.writeFileSync(
+      `${stem}.md`,
+      `${header}\n\n${table}\n\n## SQL statements per request\n\n${statementsMd}\n\n## CPU profiles (server)\n\n${profilesMd || "(none)\n"}`,
+    );
+    process.stdout.write(`\nSaved ${path.relative(projectRoot, stem)}.json and .md${options.profile ? `, profiles in ${path.relative(projectRoot, profileDir)}` : ""}\n`);
+    process.stdout.write(`The bench took ${seconds} s (${(seconds / 60).toFixed(1)} min).\n`);
   } finally {
-    for (const child of children.reverse()) await stopChild(child);
-    await admin.end();
-    await database.drop();
+    await cleanUp();
   }
+}
+
+/** The figures of DEMO_FIGURES that a stats answer carries, for comparing an embedded answer when server mode did not run. */
+function pickFigures(stats: Record<string, unknown>): Record<string, unknown> {
+  const figures: Record<string, unknown> = { ...stats };
+  for (const [key, value] of Object.entries(DEMO_FIGURES)) if (key in figures) figures[key] = value;
+  return figures;
 }
 
 main().catch((error: unknown) => {
