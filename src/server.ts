@@ -8,12 +8,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
 import { WebSocket, WebSocketServer } from "ws";
 import { isReady } from "./app";
 import { AccountStates, bearerToken, CLOSE_FORBIDDEN, CLOSE_TOO_MANY, LiveSockets, revokedToken, type Viewer } from "./auth";
 import { assertComplexity } from "./common/complexity";
 import { createContext, finishContext, type App, type Context } from "./context";
+import { expandSharedPayload, sharedPayload, sharedSubscribe } from "./pubsub/shared-subscriptions";
+import { useGraphqlWs } from "./websocket";
 import { AppError, ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
 import { buildAppSchema } from "./schema";
 
@@ -134,6 +135,31 @@ function formatResult(result: ExecutionResult): ExecutionResult {
   return { ...result, errors: result.errors.map(formatWsError) };
 }
 
+/** How many distinct WebSocket operation texts keep their parsed and validated document. */
+const CACHED_DOCUMENTS = 1_000;
+
+/**
+ * WebSocket operations parsed and validated once per text: thousands of clients subscribe with
+ * the same few documents, and share one parsed document each. The oldest text goes first.
+ */
+class DocumentCache {
+  private readonly entries = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
+
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  /** The document of `query` and its validation errors; a syntax error is thrown. */
+  get(query: string): { document: DocumentNode; errors: readonly GraphQLError[] } {
+    let entry = this.entries.get(query);
+    if (!entry) {
+      const document = parse(query);
+      entry = { document, errors: validate(this.schema, document) };
+      if (this.entries.size >= CACHED_DOCUMENTS) this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.set(query, entry);
+    }
+    return entry;
+  }
+}
+
 /**
  * Serves GraphQL over HTTP (POST /graphql) and WebSocket (graphql-ws, same path), plus
  * GET /healthz (alive) and GET /readyz (database migrated, pub/sub reachable).
@@ -156,7 +182,9 @@ export async function startServer(app: App, listen: { port: number; host: string
   const wsInFlight = new Set<string>();
 
   let socketSerial = 0;
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; serial?: number }>(
+  const documents = new DocumentCache(schema);
+  const loggedResults = new WeakSet<object>();
+  const wsCleanup = useGraphqlWs<Record<string, unknown>, { viewer?: Viewer; serial?: number }>(
     {
       schema,
       async onConnect(ctx) {
@@ -182,7 +210,7 @@ export async function startServer(app: App, listen: { port: number; host: string
       context: (ctx) => {
         const requestId = randomUUID();
         const viewer = ctx.extra.viewer ? { ...ctx.extra.viewer, requestId } : null;
-        return createContext(app, viewer, requestId, ctx.extra.request.socket.remoteAddress ?? "unknown");
+        return createContext(app, viewer, requestId, ctx.extra.clientAddress);
       },
       onSubscribe(ctx, id, payload) {
         if (Object.keys(ctx.subscriptions).length > wsMaxSubscriptionsPerSocket) {
@@ -194,26 +222,33 @@ export async function startServer(app: App, listen: { port: number; host: string
           ];
         }
         try {
-          const document = parse(payload.query);
-          const errors = validate(schema, document);
+          const { document, errors } = documents.get(payload.query);
           if (errors.length) return errors;
           assertComplexity(schema, document, payload.variables ?? undefined, payload.operationName, operationLimits(app));
           const operation = document.definitions.find(
             (definition) => definition.kind === Kind.OPERATION_DEFINITION && (!payload.operationName || definition.name?.value === payload.operationName),
           );
           if (operation?.kind === Kind.OPERATION_DEFINITION && operation.operation !== "subscription") wsInFlight.add(`${ctx.extra.serial}:${id}`);
+          // Parsed and validated here, so graphql-ws does neither again.
+          return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError("Cannot parse this operation")];
         }
-        return undefined;
       },
+      // One execution per live event for all subscribers of an operation who see the same thing.
+      subscribe: sharedSubscribe(app),
       onNext: async (_ctx, _id, _payload, args, result) => {
         const context = args.contextValue as Context;
-        for (const error of (result as ExecutionResult).errors ?? []) {
-          if (isUnexpected(error)) logger.error({ requestId: context.requestId, err: error.originalError ?? error, path: error.path }, "unexpected error");
+        const { errors } = result as ExecutionResult;
+        // A live event's result may be shared by thousands of subscribers: its errors are logged once.
+        if (errors && !loggedResults.has(result)) {
+          loggedResults.add(result);
+          for (const error of errors) {
+            if (isUnexpected(error)) logger.error({ requestId: context.requestId, err: error.originalError ?? error, path: error.path }, "unexpected error");
+          }
         }
-        await finishContext(context);
-        return formatResult(result as ExecutionResult);
+        if (context.finishers.size) await finishContext(context);
+        return errors ? formatResult(result as ExecutionResult) : sharedPayload(result as ExecutionResult);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
       onComplete(ctx, id) {
@@ -224,6 +259,7 @@ export async function startServer(app: App, listen: { port: number; host: string
       },
     },
     wsServer,
+    { logger, outgoing: expandSharedPayload },
   );
 
   const apollo = new ApolloServer<Context>({

@@ -1,4 +1,6 @@
-import { coordinatorOf, createOrganization, createTaizhouTree, partnerOf, type OrganizationNode } from "./helpers/factories";
+import { LiveSockets, type AccountStates, type Viewer } from "../src/auth";
+import { createLogger } from "../src/common/logger";
+import { coordinatorOf, createOrganization, createTaizhouTree, partnerOf, registerHousehold, type OrganizationNode } from "./helpers/factories";
 import { GraphQLClient, type GraphQLResponse, type Subscription } from "./helpers/graphql";
 import { startSecondInstance, startTestServer, stopAll } from "./helpers/server";
 import { CANCEL, CLAIM, createServiceRequest, insertHousehold, RELEASE } from "./helpers/service-requests";
@@ -239,4 +241,162 @@ test("an event raised on one instance reaches subscribers on every instance", as
   } finally {
     await second.close();
   }
+});
+
+const CREATE_ID = `mutation ($input: CreateServiceRequestInput!) { createServiceRequest(input: $input) { id } }`;
+const CLAIM_ID = `mutation ($id: ID!) { claimServiceRequest(id: $id) { id } }`;
+
+async function accountId(client: GraphQLClient): Promise<string> {
+  return (await client.query(`{ me { id } }`)).me.id;
+}
+
+test("subscribers who may see the same get the same event, and each unmasked read is recorded under the subscriber's own account", async () => {
+  const household = await registerHousehold(wenlingCoordinator, {
+    allianceId: tree.taipingA.id,
+    headName: "王小红",
+    headBirth: "19600101",
+    members: [{ name: "李二", birthDate: "1990-05-01" }],
+  });
+  const colleague = await partnerOf(server, taipingOrg.id);
+  const DETAILED = `subscription { serviceRequestEvents(filter: { allianceId: "${tree.taipingA.id}" }) { kind request {
+    alliance { id } claimedBy { id } raisedBy { account { id } organization { id } }
+    household { id headName idNumber members { name } alliance { id } } } } }`;
+  const subscriptions = [taipingPartner, taipingPartner, colleague, villagePartner, wenlingCoordinator].map((client) => client.subscribe<Event>(DETAILED));
+  await Promise.all(subscriptions.map((s) => s.ready()));
+  const raiser = await accountId(wenlingCoordinator);
+  const received = async (kind: string, claimedBy: string | null) => {
+    const shown: string[] = [];
+    for (const subscription of subscriptions) {
+      const event = (await subscription.next(2000)).data!.serviceRequestEvents;
+      expect(event.kind).toBe(kind);
+      expect(event.request).toMatchObject({
+        alliance: { id: tree.taipingA.id },
+        claimedBy: claimedBy ? { id: claimedBy } : null,
+        raisedBy: { account: { id: raiser }, organization: null },
+        household: { id: household.id, alliance: { id: tree.taipingA.id } },
+      });
+      const { headName, idNumber, members } = event.request.household;
+      expect(idNumber === household.idNumber).toBe(headName === "王小红");
+      shown.push([headName, ...members.map((m: { name: string }) => m.name)].join(" "));
+    }
+    return shown;
+  };
+
+  const { createServiceRequest: request } = await wenlingCoordinator.query(CREATE_ID, {
+    input: { allianceId: tree.taipingA.id, householdId: household.id, category: "ELDERLY_CARE", title: "同一组织的两个账号" },
+  });
+  expect(await received("CREATED", null)).toEqual(["王** 王** 李**", "王** 王** 李**", "王** 王** 李**", "王** 王** 李**", "王小红 王小红 李二"]);
+  await taipingPartner.query(CLAIM_ID, { id: request.id });
+  // Both accounts of the claiming organization see the names; the village's partner does not.
+  expect(await received("CLAIMED", taipingOrg.id)).toEqual(["王小红 王小红 李二", "王小红 王小红 李二", "王小红 王小红 李二", "王** 王** 李**", "王小红 王小红 李二"]);
+  await Promise.all(subscriptions.map((s) => s.close()));
+
+  const partners = new Map([
+    [await accountId(taipingPartner), 2],
+    [await accountId(colleague), 1],
+  ]);
+  const partnerRows = async () =>
+    (await server.app.prisma.personalDataAccess.findMany({ where: { householdId: household.id, accountId: { in: [...partners.keys()] } } })).map(
+      (row) => [row.accountId, row.count, row.ground] as const,
+    );
+  const deadline = Date.now() + 5000;
+  let rows = await partnerRows();
+  while (rows.length < partners.size && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    rows = await partnerRows();
+  }
+  expect(new Map(rows.map(([account, count]) => [account, count]))).toEqual(partners);
+  expect(rows.every(([, , ground]) => ground === "CLAIMED")).toBe(true);
+});
+
+test("the SQL statements of a live event do not grow with its subscribers", async () => {
+  const secondCoordinator = await coordinatorOf(server, tree.wenling.id);
+  const statementsOfOneEvent = async (subscribers: GraphQLClient[]) => {
+    const household = await insertHousehold(server, { allianceId: tree.taipingA.id });
+    const subscriptions = subscribers.map((client) => subscribe(client));
+    await Promise.all(subscriptions.map((s) => s.ready()));
+    // Subscribing reads the subscriber's scope: let that be done before counting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = server.statements();
+    await wenlingCoordinator.query(CREATE_ID, { input: { allianceId: tree.taipingA.id, householdId: household.id, category: "ELDERLY_CARE", title: "计数" } });
+    for (const subscription of subscriptions) expect((await subscription.next(2000)).data!.serviceRequestEvents.request.household.id).toBe(household.id);
+    // The access record of the event's unmasked reads is written within a second.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const used = server.statements() - before;
+    await Promise.all(subscriptions.map((s) => s.close()));
+    return used;
+  };
+
+  const few = await statementsOfOneEvent([wenlingCoordinator, taipingPartner]);
+  const many = await statementsOfOneEvent([
+    wenlingCoordinator,
+    wenlingCoordinator,
+    secondCoordinator,
+    taipingPartner,
+    taipingPartner,
+    villagePartner,
+    server.admin,
+    server.admin,
+  ]);
+  expect(many).toBe(few);
+});
+
+test("a socket opened while the token sweep reads the accounts' states is left open", async () => {
+  let answer: (states: Map<string, { active: boolean; tokenVersion: number } | null>) => void = () => undefined;
+  const states = { refresh: () => new Promise((resolve) => (answer = resolve)) } as unknown as AccountStates;
+  const sockets = new LiveSockets(states, createLogger("silent"), 10, 3_600_000);
+  const viewer = (accountId: string): Viewer => ({ accountId, role: "ADMIN", allianceId: null, organizationId: null, requestId: "test", tokenVersion: 1 });
+  const closed: string[] = [];
+  try {
+    sockets.add(viewer("first"), { close: (code) => closed.push(`first ${code}`) });
+    const sweep = sockets.sweep();
+    sockets.add(viewer("second"), { close: (code) => closed.push(`second ${code}`) });
+    answer(new Map([["first", { active: true, tokenVersion: 1 }]]));
+    await sweep;
+    expect(closed).toEqual([]);
+
+    const next = sockets.sweep();
+    answer(new Map([["first", { active: true, tokenVersion: 1 }], ["second", null]]));
+    await next;
+    expect(closed).toEqual(["second 4403"]);
+  } finally {
+    sockets.stop();
+  }
+});
+
+test("a client resuming with `after` while a live event is being prepared gets it once, after what it missed", async () => {
+  const EVENTS_AFTER = `subscription ($after: String) { serviceRequestEvents(after: $after, filter: { allianceId: "${tree.taipingB.id}" }) { id kind request { title } } }`;
+  const live = wenlingCoordinator.subscribe<{ serviceRequestEvents: { id: string; request: { title: string } } }>(EVENTS_AFTER);
+  await live.ready();
+  await createServiceRequest(wenlingCoordinator, { allianceId: tree.taipingB.id, title: "恢复前" });
+  const seen = (await live.next(2000)).data!.serviceRequestEvents;
+  await createServiceRequest(wenlingCoordinator, { allianceId: tree.taipingB.id, title: "错过的" });
+  expect((await live.next(2000)).data!.serviceRequestEvents.request.title).toBe("错过的");
+
+  // Hold the next batch in its preparation while the resuming client subscribes.
+  const { feed } = server.app.deps.pubsub;
+  let preparing: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (preparing = resolve));
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  feed.prepareWith("SERVICE_REQUEST_EVENTS", async () => {
+    preparing();
+    await released;
+  });
+  await createServiceRequest(wenlingCoordinator, { allianceId: tree.taipingB.id, title: "准备中" });
+  await started;
+  const resumed = wenlingCoordinator.subscribe<{ serviceRequestEvents: { id: string; request: { title: string } } }>(EVENTS_AFTER, { after: seen.id });
+  await resumed.ready();
+  release();
+
+  const titles = async (subscription: Subscription<{ serviceRequestEvents: { request: { title: string } } }>, count: number) => {
+    const got: string[] = [];
+    for (let i = 0; i < count; i += 1) got.push((await subscription.next(3000)).data!.serviceRequestEvents.request.title);
+    return got;
+  };
+  expect(await titles(resumed, 2)).toEqual(["错过的", "准备中"]);
+  expect(await titles(live, 1)).toEqual(["准备中"]);
+  expect(await resumed.drain(300)).toEqual([]);
+  expect(await live.drain(0)).toEqual([]);
+  await Promise.all([live.close(), resumed.close()]);
 });

@@ -72,6 +72,8 @@ export class LiveSockets {
       }
       const states = await this.states.refresh([...this.byAccount.keys()]);
       for (const [accountId, entries] of this.byAccount) {
+        // An account whose first socket opened while the states were read is checked next time.
+        if (!states.has(accountId)) continue;
         for (const entry of entries) {
           const problem = tokenProblem(entry.viewer, states.get(accountId) ?? null);
           if (problem) entry.socket.close(CLOSE_FORBIDDEN, problem);

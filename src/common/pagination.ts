@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type { ClassType } from "type-graphql";
 import { ArgsType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "../errors";
@@ -387,4 +388,31 @@ export function pageToConnection<T>(page: PartitionPage<unknown>, nodes: (T | nu
     totalCount: page.totalCount,
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: last === undefined ? null : page.cursorAt(last) },
   };
+}
+
+/**
+ * The names of the fields a connection field's query selects on its nodes (under `nodes` or
+ * `edges { node }`), through fragments; directives are not evaluated (a field under a false
+ * `@include` still counts), so callers may read more than needed, never less.
+ */
+export function nodeFieldsSelected(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const visit = (selectionSet: SelectionSetNode | undefined, path: readonly string[]) => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (path.length === 0) names.add(name);
+        else if (name === path[0]) visit(selection.selectionSet, path.slice(1));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, path);
+      } else {
+        visit(info.fragments[selection.name.value]?.selectionSet, path);
+      }
+    }
+  };
+  for (const node of info.fieldNodes) {
+    visit(node.selectionSet, ["nodes"]);
+    visit(node.selectionSet, ["edges", "node"]);
+  }
+  return names;
 }

@@ -63,8 +63,20 @@ function counted(prisma: PrismaClient): { prisma: PrismaClient; count: () => num
   };
 }
 
-/** Parsers by type OID, for the types whose `$queryRaw` values differ from the drivers' defaults. */
+const defaultTimestamptz = pg.types.getTypeParser(1184, "text") as (text: string) => unknown;
+/** `2025-06-30 10:49:00.123+08`, `…+05:30`: what PostgreSQL writes for a timestamptz(3). */
+const TIMESTAMPTZ = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,3})?[+-]\d\d(:\d\d)?$/;
+
+/** A timestamptz as a Date, through V8's ISO parser when it has the usual shape (twice as fast as pg's). */
+function parseTimestamptz(text: string): unknown {
+  if (!TIMESTAMPTZ.test(text)) return defaultTimestamptz(text);
+  const iso = text.charCodeAt(text.length - 3) === 43 || text.charCodeAt(text.length - 3) === 45 ? `${text}:00` : text;
+  return new Date(iso.replace(" ", "T"));
+}
+
+/** Parsers by type OID, for the types whose `$queryRaw` values differ from the drivers' defaults (or are slow). */
 const ROW_PARSERS: Record<number, (text: string) => unknown> = {
+  1184: parseTimestamptz, // timestamptz
   20: (text) => BigInt(text), // int8
   1700: (text) => new Prisma.Decimal(text), // numeric
   1082: (text) => new Date(`${text}T00:00:00Z`), // date

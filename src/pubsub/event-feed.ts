@@ -11,13 +11,52 @@ export interface FeedSubscription {
   /** Replay every stored event after this id first (a client resuming), then go on live. */
   after?: bigint;
   accepts(event: StoredEvent): boolean;
+  /**
+   * Who is listening, for the topic's preparer (see `prepareWith`): it sees, for each event,
+   * the audiences of the subscribers that accept it. Subscribers with no audience are not told of.
+   */
+  audience?: unknown;
 }
 
 interface Subscriber {
   accepts(event: StoredEvent): boolean;
+  audience: unknown;
   push(event: StoredEvent): void;
   /** Ends the stream (the server is stopping). */
   end(): void;
+}
+
+/**
+ * What is shared by the subscribers of one live event while it is delivered: what the topic's
+ * preparer loaded for it, and what the subscribers work out from it once for all (see
+ * shared-subscriptions.ts). It lives as long as the event object, so it is dropped once every
+ * subscriber has taken the event; nothing in it outlives the delivery of that one event.
+ */
+export class EventDelivery {
+  /** Whatever the preparer keeps for the event. */
+  prepared: unknown = undefined;
+  /** Results worked out once for several subscribers, by what makes them alike. */
+  readonly shared = new Map<string, unknown>();
+}
+
+/** One event about to be delivered, with the distinct audiences of the subscribers that accept it. */
+export interface PendingDelivery {
+  event: StoredEvent;
+  delivery: EventDelivery;
+  audiences: Set<unknown>;
+}
+
+/**
+ * Loads, once for all subscribers, what delivering a batch of events needs (whatever the number
+ * of subscribers: a fixed number of statements per batch), and keeps it in each `delivery`.
+ */
+export type DeliveryPreparer = (pending: readonly PendingDelivery[]) => Promise<void>;
+
+const deliveries = new WeakMap<StoredEvent, EventDelivery>();
+
+/** The shared state of a live event being delivered; undefined for a replayed one (read for one subscriber). */
+export function deliveryOf(event: StoredEvent): EventDelivery | undefined {
+  return deliveries.get(event);
 }
 
 /**
@@ -35,6 +74,9 @@ export class EventFeed {
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private failing = false;
+  private readonly preparers = new Map<string, DeliveryPreparer>();
+  /** Subscribers added while a batch is being prepared: they are offered its events too. */
+  private joined: Set<Subscriber> | null = null;
 
   constructor(
     private readonly db: Database,
@@ -54,6 +96,11 @@ export class EventFeed {
   /** The id of the last event delivered to local subscribers. */
   get lastId(): bigint {
     return this.position;
+  }
+
+  /** Sets the preparer of a topic's events (the same one again is a no-op). */
+  prepareWith(topic: string, preparer: DeliveryPreparer): void {
+    this.preparers.set(topic, preparer);
   }
 
   /** Reads new events soon; calls while a read runs lead to one more read after it. */
@@ -81,12 +128,7 @@ export class EventFeed {
     try {
       for (;;) {
         const events = await this.db.withConnection((sql) => readEvents(sql, this.position, BATCH));
-        for (const event of events) {
-          this.position = BigInt(event.id);
-          for (const subscriber of this.subscribers) {
-            if (subscriber.accepts(event)) subscriber.push(event);
-          }
-        }
+        if (events.length) await this.deliver(events);
         if (events.length) this.logger.debug({ from: events[0].id, to: events[events.length - 1].id, subscribers: this.subscribers.size }, "delivered events");
         if (events.length < BATCH) break;
       }
@@ -95,6 +137,61 @@ export class EventFeed {
     } catch (error) {
       if (!this.failing) this.logger.warn({ err: error }, "cannot read the event log; retrying");
       this.failing = true;
+    }
+  }
+
+  /**
+   * Hands each event to the subscribers that accept it, in order. The events' preparers run
+   * first, once for the whole batch; subscribers that arrive meanwhile are offered the events too
+   * (they may have read the log only up to `position`, which moves as the events are handed out).
+   */
+  private async deliver(events: readonly StoredEvent[]): Promise<void> {
+    const accepted: Subscriber[][] = [];
+    const pending = new Map<DeliveryPreparer, PendingDelivery[]>();
+    for (const event of events) {
+      const takers: Subscriber[] = [];
+      const preparer = this.preparers.get(event.topic);
+      let audiences: Set<unknown> | null = null;
+      for (const subscriber of this.subscribers) {
+        if (!subscriber.accepts(event)) continue;
+        takers.push(subscriber);
+        if (preparer && subscriber.audience !== undefined) (audiences ??= new Set()).add(subscriber.audience);
+      }
+      accepted.push(takers);
+      if (preparer && audiences) {
+        const delivery = new EventDelivery();
+        deliveries.set(event, delivery);
+        let list = pending.get(preparer);
+        if (!list) pending.set(preparer, (list = []));
+        list.push({ event, delivery, audiences });
+      }
+    }
+    if (pending.size) {
+      this.joined = new Set();
+      try {
+        await Promise.all(
+          [...pending].map(([prepare, list]) =>
+            prepare(list).catch((error: unknown) => {
+              // Each subscriber then loads what it shows itself, as for a replayed event.
+              this.logger.warn({ err: error, events: list.length }, "could not prepare the delivery of events");
+              for (const { event } of list) deliveries.delete(event);
+            }),
+          ),
+        );
+      } finally {
+        const joined = [...this.joined];
+        this.joined = null;
+        for (const [i, event] of events.entries()) {
+          this.position = BigInt(event.id);
+          for (const subscriber of accepted[i]) if (this.subscribers.has(subscriber)) subscriber.push(event);
+          for (const subscriber of joined) if (this.subscribers.has(subscriber) && subscriber.accepts(event)) subscriber.push(event);
+        }
+      }
+      return;
+    }
+    for (const [i, event] of events.entries()) {
+      this.position = BigInt(event.id);
+      for (const subscriber of accepted[i]) subscriber.push(event);
     }
   }
 
@@ -110,6 +207,7 @@ export class EventFeed {
     let delivered = subscription.after ?? -1n;
     const subscriber: Subscriber = {
       accepts: (event) => subscription.accepts(event),
+      audience: subscription.audience,
       push: (event) => {
         queue.push(event);
         wake?.();
@@ -129,6 +227,7 @@ export class EventFeed {
     }
     // Registered before the history is read: what arrives meanwhile waits in the queue.
     this.subscribers.add(subscriber);
+    this.joined?.add(subscriber);
     try {
       if (subscription.after !== undefined) {
         const upto = this.position;

@@ -17,9 +17,19 @@ const PARENT_LEVEL: Record<AllianceLevel, AllianceLevel | null> = {
   VILLAGE: "TOWNSHIP",
 };
 
+/**
+ * The columns of an Alliance record from `alias`, named as Prisma names its fields, each name
+ * after `prefix` (a record read beside another one in the same row, see `prefixed`).
+ */
+export function allianceColumns(alias = "a", prefix = ""): Prisma.Sql {
+  const [a, p] = [alias, prefix];
+  return Prisma.raw(`${a}.id::text AS "${p}id", ${a}.name AS "${p}name", ${a}.level::text AS "${p}level",
+    ${a}.region_code AS "${p}regionCode", ${a}.operating_status::text AS "${p}operatingStatus",
+    ${a}.parent_id::text AS "${p}parentId", ${a}.path AS "${p}path", ${a}.created_at AS "${p}createdAt"`);
+}
+
 /** The columns of an Alliance record, from `alliance a`, named as Prisma names them. */
-export const ALLIANCE_COLUMNS = Prisma.sql`a.id::text AS id, a.name, a.level::text AS level, a.region_code AS "regionCode",
-  a.operating_status::text AS "operatingStatus", a.parent_id::text AS "parentId", a.path, a.created_at AS "createdAt"`;
+export const ALLIANCE_COLUMNS = allianceColumns();
 
 const byRegionCode = { fields: ["regionCode", "id"] as ("regionCode" | "id")[], direction: "asc" as const };
 

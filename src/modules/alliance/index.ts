@@ -1,4 +1,4 @@
 export { Alliance, AllianceConnection } from "./alliance.types";
-export { AllianceService } from "./alliance.service";
+export { AllianceService, allianceColumns } from "./alliance.service";
 export { allianceById } from "./alliance.loaders";
 export { AllianceResolver } from "./alliance.resolver";

@@ -16,11 +16,12 @@ export interface AccessRow {
 }
 
 /** How long the rows of one subscription event wait for those of its other subscribers. */
-const EVENT_BATCH_QUIET_MS = 20;
+const EVENT_BATCH_QUIET_MS = 50;
 /** The longest a row of a subscription event waits before it is written. */
-const EVENT_BATCH_MAX_WAIT_MS = 250;
+const EVENT_BATCH_MAX_WAIT_MS = 1_000;
 
 const reads = new WeakMap<Context, Map<string, AccessGround>>();
+const finishers = new WeakMap<Context, () => Promise<void>>();
 const eventContexts = new WeakSet<Context>();
 const batches = new WeakMap<App, EventAccessBatch>();
 
@@ -44,20 +45,54 @@ export function recordUnmaskedRead(ctx: Context, householdId: string, ground: Ac
     pending = new Map();
     reads.set(ctx, pending);
     const noted = pending;
-    ctx.finishers.add(async () => {
+    const finish = async () => {
       reads.delete(ctx);
-      const rows = accessRows(ctx, noted);
+      finishers.delete(ctx);
+      const rows = accessRows(ctx.viewer?.accountId ?? "", noted);
       if (eventContexts.has(ctx)) eventBatch(ctx.app).add(rows);
       else await writeAccessRows(ctx.app, rows);
-    });
+    };
+    finishers.set(ctx, finish);
+    ctx.finishers.add(finish);
   }
   pending.set(householdId, ground);
 }
 
-function accessRows(ctx: Context, noted: Map<string, AccessGround>): AccessRow[] {
+/**
+ * Takes the unmasked reads noted in `ctx` so far (household → ground) away from it, so that its
+ * finishers will not record them: a subscription event worked out once for several subscribers
+ * who see the same thing records them for each of them (recordEventReads).
+ */
+export function takeUnmaskedReads(ctx: Context): ReadonlyMap<string, AccessGround> {
+  const noted = reads.get(ctx);
+  const finish = finishers.get(ctx);
+  if (finish) ctx.finishers.delete(finish);
+  reads.delete(ctx);
+  finishers.delete(ctx);
+  return noted ?? new Map();
+}
+
+/** Records, with the other subscribers' of the same event, the unmasked reads of one event delivered to `accountId`. */
+export function recordEventReads(app: App, accountId: string, noted: ReadonlyMap<string, AccessGround>): void {
+  if (noted.size) eventBatch(app).add(accessRows(accountId, noted));
+}
+
+let daySecond = NaN;
+let dayOfSecond = "";
+
+/** The China-time day of `now`, worked out once a second (a day starts on a whole second). */
+function chinaDay(now: Date): string {
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== daySecond) {
+    daySecond = second;
+    dayOfSecond = isoDate(todayInChina(now));
+  }
+  return dayOfSecond;
+}
+
+function accessRows(accountId: string, noted: ReadonlyMap<string, AccessGround>): AccessRow[] {
   const now = new Date();
-  const day = isoDate(todayInChina(now));
-  const accountId = ctx.viewer?.accountId ?? "";
+  const day = chinaDay(now);
   return [...noted].map(([householdId, ground]) => ({ accountId, householdId, day, ground, firstAt: now, lastAt: now, count: 1 }));
 }
 
@@ -118,6 +153,7 @@ class EventAccessBatch {
   private rows: AccessRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private firstAddedAt = 0;
+  private lastAddedAt = 0;
   private writing: Promise<void> = Promise.resolve();
   /** Statements written so far (tests and metrics). */
   statements = 0;
@@ -126,11 +162,25 @@ class EventAccessBatch {
 
   add(rows: AccessRow[]): void {
     if (rows.length === 0) return;
-    if (this.rows.length === 0) this.firstAddedAt = Date.now();
-    this.rows.push(...rows);
-    clearTimeout(this.timer);
-    const wait = Math.min(EVENT_BATCH_QUIET_MS, Math.max(0, this.firstAddedAt + EVENT_BATCH_MAX_WAIT_MS - Date.now()));
-    this.timer = setTimeout(() => void this.flush(), wait);
+    const now = Date.now();
+    if (this.rows.length === 0) this.firstAddedAt = now;
+    this.lastAddedAt = now;
+    for (const row of rows) this.rows.push(row);
+    // One timer, moved on when it fires, not one per add: an event may bring thousands of adds.
+    if (!this.timer) this.arm(EVENT_BATCH_QUIET_MS);
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      const now = Date.now();
+      const quietFor = now - this.lastAddedAt;
+      const waited = now - this.firstAddedAt;
+      if (this.rows.length && quietFor < EVENT_BATCH_QUIET_MS && waited < EVENT_BATCH_MAX_WAIT_MS) {
+        this.arm(Math.min(EVENT_BATCH_QUIET_MS - quietFor, EVENT_BATCH_MAX_WAIT_MS - waited));
+      } else {
+        void this.flush();
+      }
+    }, ms);
     this.timer.unref();
   }
 

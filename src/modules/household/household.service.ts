@@ -1,4 +1,4 @@
-import { allianceScopeSql, allianceScopeWhere, inScope, type Viewer } from "../../auth";
+import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { AccessGround, AssistanceCategory } from "../../common/enums";
 import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
@@ -38,9 +38,18 @@ export function quarterOf(on: Date): { start: Date; end: Date } {
 
 type DueRow = Household & { regionCode: string };
 
+/**
+ * The columns of a Household record from `alias`, named as Prisma names its fields, each name
+ * after `prefix` (a record read beside another one in the same row, see `prefixed`).
+ */
+export function householdColumns(alias = "h", prefix = ""): Prisma.Sql {
+  const [h, p] = [alias, prefix];
+  return Prisma.raw(`${h}.id::text AS "${p}id", ${h}.alliance_id::text AS "${p}allianceId", ${h}.category::text AS "${p}category",
+    ${h}.head_name AS "${p}headName", ${h}.id_number AS "${p}idNumber", ${h}.size AS "${p}size", ${h}.created_at AS "${p}createdAt"`);
+}
+
 /** The columns of a Household record, from `household h`, named as Prisma names them. */
-export const HOUSEHOLD_COLUMNS = Prisma.sql`h.id::text AS id, h.alliance_id::text AS "allianceId", h.category::text AS category,
-  h.head_name AS "headName", h.id_number AS "idNumber", h.size, h.created_at AS "createdAt"`;
+export const HOUSEHOLD_COLUMNS = householdColumns();
 
 /** Households and their members: registration, reads within scope, and who may see their PII. */
 export class HouseholdService {
@@ -88,13 +97,13 @@ export class HouseholdService {
     let rows: { id: string; ground: AccessGround }[] = [];
     if (viewer.role === "COORDINATOR") {
       const scope = await this.app.deps.scopes.of(viewer);
-      rows = await this.prisma.$queryRaw<{ id: string; ground: AccessGround }[]>`
+      rows = await this.app.deps.db.rows<{ id: string; ground: AccessGround }>(Prisma.sql`
         SELECT h.id::text AS id, 'COORDINATOR' AS ground FROM household h JOIN alliance a ON a.id = h.alliance_id
-         WHERE h.id = ANY(${valid}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}`;
+         WHERE h.id = ANY(${valid}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}`);
     } else if (viewer.organizationId) {
       const organizationId = viewer.organizationId;
       const today = isoDate(todayInChina());
-      rows = await this.prisma.$queryRaw<{ id: string; ground: AccessGround }[]>`
+      rows = await this.app.deps.db.rows<{ id: string; ground: AccessGround }>(Prisma.sql`
         SELECT h.id::text AS id,
                CASE WHEN EXISTS (
                       SELECT 1 FROM household_assignment ha
@@ -107,10 +116,52 @@ export class HouseholdService {
                          AND r.raised_by_organization_id IS DISTINCT FROM ${organizationId}::uuid)
                     THEN 'CLAIMED'
                END AS ground
-          FROM unnest(${valid}::uuid[]) AS h(id)`;
+          FROM unnest(${valid}::uuid[]) AS h(id)`);
     }
     const granted = new Map(rows.filter((row) => row.ground).map((row) => [row.id, row.ground]));
     return householdIds.map((id) => granted.get(id.toLowerCase()) ?? null);
+  }
+
+  /**
+   * The grounds of `piiAccess` (the same rules) for many viewers at once, one per pair of a
+   * viewer (with its scope) and a household, in at most one SQL statement: what a live event
+   * needs for every kind of subscriber it goes to.
+   */
+  async piiGrounds(pairs: readonly { viewer: Viewer | null; scope: Scope; householdId: string }[]): Promise<(AccessGround | null)[]> {
+    const grounds: (AccessGround | null)[] = pairs.map(({ viewer }) => (viewer?.role === "ADMIN" ? "ADMIN" : null));
+    const asked = pairs
+      .map((pair, index) => ({ ...pair, index }))
+      .filter(({ viewer, householdId }) => isId(householdId) && (viewer?.role === "COORDINATOR" || (viewer?.role === "PARTNER" && viewer.organizationId)));
+    if (asked.length === 0) return grounds;
+    const today = isoDate(todayInChina());
+    const rows = await this.app.deps.db.rows<{ n: number; ground: AccessGround | null }>(Prisma.sql`
+      SELECT p.n::int AS n,
+             CASE p.role
+               WHEN 'COORDINATOR' THEN
+                 CASE WHEN EXISTS (
+                        SELECT 1 FROM household h JOIN alliance a ON a.id = h.alliance_id
+                         WHERE h.id = p.household_id AND a.path LIKE ANY (string_to_array(p.patterns, ' ')))
+                      THEN 'COORDINATOR' END
+               ELSE
+                 CASE WHEN EXISTS (
+                        SELECT 1 FROM household_assignment ha
+                         WHERE ha.household_id = p.household_id AND ha.organization_id = p.organization_id
+                           AND ha.from_date <= ${today}::date AND (ha.to_date IS NULL OR ha.to_date >= ${today}::date))
+                      THEN 'ASSIGNED'
+                      WHEN EXISTS (
+                        SELECT 1 FROM service_request r
+                         WHERE r.household_id = p.household_id AND r.status = 'CLAIMED' AND r.claimed_by_id = p.organization_id
+                           AND r.raised_by_organization_id IS DISTINCT FROM p.organization_id)
+                      THEN 'CLAIMED' END
+             END AS ground
+        FROM unnest(
+               ${asked.map((pair) => pair.viewer!.role)}::text[],
+               ${asked.map((pair) => pair.householdId)}::uuid[],
+               ${asked.map((pair) => (pair.viewer!.role === "PARTNER" ? pair.viewer!.organizationId : null))}::uuid[],
+               ${asked.map((pair) => (pair.scope.all ? "%" : pair.scope.paths.map((root) => `${root}%`).join(" ")))}::text[]
+             ) WITH ORDINALITY AS p(role, household_id, organization_id, patterns, n)`);
+    for (const row of rows) grounds[asked[row.n - 1].index] = row.ground ?? null;
+    return grounds;
   }
 
   /** One household: null when there is none, FORBIDDEN when it lies outside the viewer's scope. */

@@ -6,6 +6,7 @@ import {
   Field,
   FieldResolver,
   ID,
+  Info,
   Int,
   Mutation,
   Query,
@@ -14,7 +15,8 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { PageArgsType, type Connection } from "../../common/pagination";
+import type { GraphQLResolveInfo } from "graphql";
+import { nodeFieldsSelected, PageArgsType, type Connection } from "../../common/pagination";
 import type { Context } from "../../context";
 import type { Account as AccountRecord, Alliance as AllianceRecord, Household as HouseholdRecord, Organization as OrganizationRecord } from "../../generated/prisma/client";
 import type { StoredEvent } from "../../pubsub";
@@ -23,8 +25,9 @@ import { Alliance, allianceById } from "../alliance";
 import { Household, householdById } from "../household";
 import { Organization, organizationById } from "../organization";
 import { CreateServiceRequestInput, ServiceRequestFilter, ServiceRequestSubscriptionFilter } from "./service-request.inputs";
+import { eventNeeds, preparedRequest } from "./service-request.event-loaders";
 import { allianceServiceRequestPage, serviceRequestById, suggestedOrganizationIds } from "./service-request.loaders";
-import { ServiceRequestService } from "./service-request.service";
+import { relatedRecords, ServiceRequestService } from "./service-request.service";
 import { RequestRaiser, ServiceRequest, ServiceRequestConnection, ServiceRequestEvent } from "./service-request.types";
 
 @ArgsType()
@@ -54,8 +57,17 @@ export class ServiceRequestResolver {
   }
 
   @Query(() => ServiceRequestConnection, { description: "Service requests you may read, newest first." })
-  serviceRequests(@Args() { filter, first, after }: ServiceRequestsArgs, @Ctx() ctx: Context) {
-    return ctx.app.get(ServiceRequestService).list(ctx.viewer, filter, { first, after });
+  async serviceRequests(@Args() { filter, first, after }: ServiceRequestsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    // The alliance and household of each request, when selected, come with the page's statement.
+    const selected = nodeFieldsSelected(info);
+    const relations = { alliance: selected.has("alliance"), household: selected.has("household") };
+    const connection = await ctx.app.get(ServiceRequestService).list(ctx.viewer, filter, { first, after }, relations);
+    for (const request of connection.nodes) {
+      const related = relatedRecords(request);
+      if (related?.alliance) allianceById(ctx).prime(related.alliance.id, related.alliance);
+      if (related?.household) householdById(ctx).prime(related.household.id, related.household);
+    }
+    return connection;
   }
 
   @Mutation(() => ServiceRequest, { description: "Raises a need in an alliance (ADMIN, or a COORDINATOR in its subtree)." })
@@ -137,8 +149,8 @@ export class ServiceRequestEventResolver {
   @Subscription(() => ServiceRequestEvent, {
     description:
       "CREATED, CLAIMED, RELEASED, FULFILLED and CANCELLED events after commit, for requests you may read, narrowed by the filter; with `after`, the stored events since then come first.",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, ServiceRequestEventsArgs, Context>) =>
-      context.app.get(ServiceRequestService).events(context.viewer, args.filter, args.after),
+    subscribe: ({ args, context, info }: SubscribeResolverData<unknown, ServiceRequestEventsArgs, Context>) =>
+      context.app.get(ServiceRequestService).events(context.viewer, args.filter, args.after, eventNeeds(info)),
   })
   async serviceRequestEvents(
     @Root() stored: StoredEvent<"SERVICE_REQUEST_EVENTS">,
@@ -146,7 +158,7 @@ export class ServiceRequestEventResolver {
     @Ctx() ctx: Context,
   ): Promise<ServiceRequestEvent> {
     const event = stored.payload;
-    const request = await serviceRequestById(ctx).load(event.requestId);
+    const request = (await preparedRequest(ctx, stored)) ?? (await serviceRequestById(ctx).load(event.requestId));
     if (!request) throw new Error(`Service request ${event.requestId} of a ${event.kind} event is missing`);
     return { id: stored.id, kind: event.kind, request, occurredAt: new Date(event.occurredAt) };
   }

@@ -8,6 +8,13 @@ import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
 import type { PendingEvent, ServiceRequestEventPayload, StoredEvent } from "../../pubsub";
+import type { DeliveryPreparer } from "../../pubsub/event-feed";
+import { viewKey } from "../../pubsub/view-key";
+import { prepareServiceRequestDeliveries, type EventAudience, type EventNeeds } from "./service-request.event-loaders";
+import { splitPrefixed } from "../../common/rows";
+import type { Alliance, Household } from "../../generated/prisma/client";
+import { allianceColumns } from "../alliance";
+import { householdColumns } from "../household";
 import type { CreateServiceRequestInput, ServiceRequestFilter, ServiceRequestSubscriptionFilter } from "./service-request.inputs";
 import type { ServiceRequest } from "./service-request.types";
 
@@ -75,6 +82,25 @@ export interface PageStatements {
   count: Prisma.Sql;
 }
 
+/** Records related to each request that `list` reads in its page's own statement when asked. */
+export interface PageRelations {
+  alliance?: boolean;
+  household?: boolean;
+}
+
+/** What `list` read beside a request (see PageRelations). */
+export interface RelatedRecords {
+  alliance?: Alliance;
+  household?: Household | null;
+}
+
+const RELATED = Symbol("records read with the request");
+
+/** The records read beside a request of a `list` page, when it was asked for them. */
+export function relatedRecords(request: ServiceRequest): RelatedRecords | undefined {
+  return (request as ServiceRequest & { [RELATED]?: RelatedRecords })[RELATED];
+}
+
 /** WHERE conditions of a list; `alliance` when they refer to `alliance a` (joined on the request's alliance). */
 interface Conditions {
   sql: Prisma.Sql[];
@@ -90,6 +116,8 @@ type LocatedRequest = ServiceRequest & { alliance: { path: string } };
  */
 export class ServiceRequestService {
   constructor(private readonly app: App) {}
+
+  private readonly prepareDeliveries: DeliveryPreparer = (pending) => prepareServiceRequestDeliveries(this.app, pending);
 
   private get prisma() {
     return this.app.prisma;
@@ -180,18 +208,28 @@ export class ServiceRequestService {
    * Requests the viewer may read, newest first (created_at desc, id desc), with the filter's
    * conditions in SQL: keyset pages on the (created_at, id) index, whatever the table's size.
    */
-  async list(viewer: Viewer | null, filter: ServiceRequestFilter | null | undefined, page: PageArgs): Promise<Connection<ServiceRequest>> {
-    const statements = await this.listStatements(viewer, filter, page);
-    return this.runPage(statements);
+  async list(
+    viewer: Viewer | null,
+    filter: ServiceRequestFilter | null | undefined,
+    page: PageArgs,
+    relations: PageRelations = {},
+  ): Promise<Connection<ServiceRequest>> {
+    const statements = await this.listStatements(viewer, filter, page, relations);
+    return this.runPage(statements, relations);
   }
 
   /**
    * The two statements of `list` (the page, newest first, and the total) with the viewer's
    * scope and the filter in their WHERE clause; the benchmark EXPLAINs them.
    */
-  async listStatements(viewer: Viewer | null, filter: ServiceRequestFilter | null | undefined, page: PageArgs): Promise<PageStatements> {
+  async listStatements(
+    viewer: Viewer | null,
+    filter: ServiceRequestFilter | null | undefined,
+    page: PageArgs,
+    relations: PageRelations = {},
+  ): Promise<PageStatements> {
     const scope = await this.app.deps.scopes.of(viewer);
-    return this.pageStatements(await this.conditions(viewer, scope, filter), page);
+    return this.pageStatements(await this.conditions(viewer, scope, filter), page, relations);
   }
 
   /**
@@ -424,11 +462,14 @@ export class ServiceRequestService {
    * client saw) it first replays the stored events after it, then goes on live. An
    * `allianceId` outside the viewer's scope fails the subscription with FORBIDDEN, and an
    * `after` older than the kept events with BAD_USER_INPUT, before anything is delivered.
+   * `needs` (what the subscription's selection shows) lets live events' records be loaded once
+   * for all subscribers (see service-request.event-loaders.ts).
    */
   async events(
     viewer: Viewer | null,
     filter: ServiceRequestSubscriptionFilter | null | undefined,
     after?: string | null,
+    needs?: EventNeeds,
   ): Promise<AsyncIterable<StoredEvent<"SERVICE_REQUEST_EVENTS">>> {
     const scope = await this.app.deps.scopes.of(viewer);
     const root = filter?.allianceId
@@ -449,7 +490,10 @@ export class ServiceRequestService {
         (!kinds || kinds.has(event.kind))
       );
     };
-    const stream = await this.app.deps.pubsub.feed.subscribe({ after: after ? BigInt(after) : undefined, accepts });
+    const { feed } = this.app.deps.pubsub;
+    feed.prepareWith("SERVICE_REQUEST_EVENTS", this.prepareDeliveries);
+    const audience: EventAudience | undefined = viewer && needs ? { viewer, scope, view: viewKey(viewer, scope), needs } : undefined;
+    const stream = await feed.subscribe({ after: after ? BigInt(after) : undefined, accepts, audience });
     return stream as AsyncIterableIterator<StoredEvent<"SERVICE_REQUEST_EVENTS">>;
   }
 
@@ -498,27 +542,47 @@ export class ServiceRequestService {
     return Prisma.sql`AND (sr.created_at, sr.id) < (${createdAt}::timestamptz, ${id}::uuid)`;
   }
 
-  /** The page (newest first, one row more than asked) and count statements for some conditions. */
-  private pageStatements(conditions: Conditions, page: PageArgs): PageStatements {
+  /**
+   * The page (newest first, one row more than asked) and count statements for some conditions;
+   * the page's rows carry the related records asked for, joined once the page is cut.
+   */
+  private pageStatements(conditions: Conditions, page: PageArgs, relations: PageRelations = {}): PageStatements {
     const size = pageSize(page.first);
     const from = conditions.alliance
       ? Prisma.sql`service_request sr JOIN alliance a ON a.id = sr.alliance_id`
       : Prisma.sql`service_request sr`;
     const where = conditions.sql.length ? Prisma.join(conditions.sql, " AND ") : Prisma.sql`TRUE`;
-    return {
-      size,
-      page: Prisma.sql`
+    let rows = Prisma.sql`
         SELECT ${COLUMNS}
           FROM ${from}
          WHERE ${where} ${this.afterSql(page)}
          ORDER BY sr.created_at DESC, sr.id DESC
-         LIMIT ${size + 1}`,
-      count: Prisma.sql`SELECT count(*)::int AS count FROM ${from} WHERE ${where}`,
-    };
+         LIMIT ${size + 1}`;
+    if (relations.alliance || relations.household) {
+      rows = Prisma.sql`
+        SELECT p.*${relations.alliance ? Prisma.sql`, ${allianceColumns("ra", "alliance.")}` : Prisma.empty}${
+          relations.household ? Prisma.sql`, ${householdColumns("rh", "household.")}` : Prisma.empty
+        }
+          FROM (${rows}) p
+          ${relations.alliance ? Prisma.sql`JOIN alliance ra ON ra.id = p."allianceId"` : Prisma.empty}
+          ${relations.household ? Prisma.sql`LEFT JOIN household rh ON rh.id = p."householdId"` : Prisma.empty}
+         ORDER BY p."createdAt" DESC, p.id DESC`;
+    }
+    return { size, page: rows, count: Prisma.sql`SELECT count(*)::int AS count FROM ${from} WHERE ${where}` };
   }
 
-  private async runPage(statements: PageStatements): Promise<Connection<ServiceRequest>> {
-    const rows = await this.app.deps.db.rows<ServiceRequest>(statements.page);
+  private async runPage(statements: PageStatements, relations: PageRelations = {}): Promise<Connection<ServiceRequest>> {
+    let rows = await this.app.deps.db.rows<ServiceRequest>(statements.page);
+    if (relations.alliance || relations.household) {
+      rows = rows.map((row) => {
+        const { own, related } = splitPrefixed<ServiceRequest>(row as unknown as Record<string, unknown>, ["alliance.", "household."]);
+        const records: RelatedRecords = {};
+        if (relations.alliance) records.alliance = (related.get("alliance.") ?? undefined) as Alliance | undefined;
+        if (relations.household) records.household = related.get("household.") as Household | null;
+        Object.defineProperty(own, RELATED, { value: records });
+        return own;
+      });
+    }
     const totalCount = lazyCount(async () => (await this.app.deps.db.rows<{ count: number }>(statements.count))[0]?.count ?? 0);
     return toConnection(rows, statements.size, totalCount, (row) => [row.createdAt, row.id]);
   }
