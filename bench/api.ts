@@ -46,14 +46,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import pg from "pg";
-import { DEMO_ACCOUNTS, DEMO_FIGURES, loadDemoDataset, type DemoLandmarks } from "../prisma/seed";
-import { closeApp, openApp } from "../src/app";
-import { createLogger } from "../src/common/logger";
+import { DEMO_ACCOUNTS, DEMO_FIGURES, type DemoLandmarks } from "../prisma/seed";
 import { projectRoot } from "../src/common/paths";
-import { loadConfig } from "../src/config";
 import { createScratchDatabase, type ScratchDatabase } from "../src/db/scratch-database";
 import { recordCpuProfile, summarizeProfile, type ProfileSummary } from "./lib/cpu-profile";
+import { loadDemoDatabase } from "./lib/demo-database";
 import { startStatementCounter, type StatementCounter } from "./lib/statement-counter";
 
 // ---------------------------------------------------------------------------------------------
@@ -72,53 +71,44 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { seconds: 8, rounds: 3, only: [...SCENARIO_IDS], profile: true, profileSeconds: 5, countedRequests: 20 };
-  const positional: string[] = [];
-  const number = (name: string, value: string | undefined, min: number): number => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      seconds: { type: "string" },
+      rounds: { type: "string" },
+      only: { type: "string" },
+      "no-profile": { type: "boolean" },
+      "profile-seconds": { type: "string" },
+      count: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${fs.readFileSync(path.join(projectRoot, "bench/api.ts"), "utf8").split("*/")[0]}*/\n`);
+    process.exit(0);
+  }
+  const number = (name: string, value: string | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new Error(`${name}: expected a number ≥ ${min}, got ${value}`);
+    if (!Number.isFinite(n) || n < 1) throw new Error(`${name}: expected a number ≥ 1, got ${value}`);
     return n;
   };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case "--seconds":
-        options.seconds = number("--seconds", value(), 1);
-        break;
-      case "--rounds":
-        options.rounds = Math.round(number("--rounds", value(), 1));
-        break;
-      case "--only": {
-        const ids = (value() ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-        const unknown = ids.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
-        if (unknown.length || ids.length === 0) throw new Error(`--only: unknown scenario ${unknown.join(", ") || "(none)"}; known: ${SCENARIO_IDS.join(", ")}`);
-        options.only = ids as ScenarioId[];
-        break;
-      }
-      case "--no-profile":
-        options.profile = false;
-        break;
-      case "--profile-seconds":
-        options.profileSeconds = number("--profile-seconds", value(), 1);
-        break;
-      case "--count":
-        options.countedRequests = Math.round(number("--count", value(), 1));
-        break;
-      case "--help":
-      case "-h":
-        process.stdout.write(`${fs.readFileSync(__filename, "utf8").split("*/")[0]}*/\n`);
-        process.exit(0);
-        break;
-      default:
-        if (arg.startsWith("--")) throw new Error(`unknown option ${arg} (see --help)`);
-        positional.push(arg);
-    }
+  let only: ScenarioId[] = [...SCENARIO_IDS];
+  if (values.only !== undefined) {
+    const ids = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+    const unknown = ids.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
+    if (unknown.length || ids.length === 0) throw new Error(`--only: unknown scenario ${unknown.join(", ") || "(none)"}; known: ${SCENARIO_IDS.join(", ")}`);
+    only = ids as ScenarioId[];
   }
-  if (positional[0] !== undefined) options.seconds = number("seconds", positional[0], 1);
-  if (positional[1] !== undefined) options.rounds = Math.round(number("rounds", positional[1], 1));
-  return options;
+  return {
+    seconds: number("--seconds", values.seconds ?? positionals[0], 8),
+    rounds: Math.round(number("--rounds", values.rounds ?? positionals[1], 3)),
+    only,
+    profile: !values["no-profile"],
+    profileSeconds: number("--profile-seconds", values["profile-seconds"], 5),
+    countedRequests: Math.round(number("--count", values.count, 20)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,24 +529,6 @@ function printProfile(result: ScenarioResult): void {
 
 // ---------------------------------------------------------------------------------------------
 
-async function loadDataset(database: ScratchDatabase): Promise<DemoLandmarks> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-api-"));
-  const config = loadConfig({ DATABASE_URL: database.url, DATA_DIR: dataDir, JWT_SECRET, SEED: "none", LOG_LEVEL: "silent", PORT: "0" });
-  const app = await openApp(config, createLogger("silent"));
-  try {
-    const result = await app.deps.db.withConnection(async (sql) => {
-      const loaded = await loadDemoDataset(sql);
-      await sql.exec("VACUUM (ANALYZE)");
-      return loaded;
-    });
-    if (!result.landmarks) throw new Error("the demo dataset was not loaded");
-    return result.landmarks;
-  } finally {
-    await closeApp(app);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(0)} s`;
@@ -609,7 +581,7 @@ async function main(): Promise<void> {
       const db = database;
       cleanups.push(() => db.drop());
       process.stdout.write(`Loading the demo dataset into ${database.name}… (${elapsed()})\n`);
-      landmarks = await loadDataset(database);
+      landmarks = await loadDemoDatabase(database.url, JWT_SECRET);
     }
 
     let embeddedChild: Child | null = null;

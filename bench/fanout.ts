@@ -41,13 +41,11 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import WebSocket from "ws";
-import { DEMO_ACCOUNTS, loadDemoDataset } from "../prisma/seed";
-import { closeApp, openApp } from "../src/app";
-import { createLogger } from "../src/common/logger";
+import { DEMO_ACCOUNTS } from "../prisma/seed";
 import { projectRoot } from "../src/common/paths";
-import { loadConfig } from "../src/config";
 import { createScratchDatabase } from "../src/db/scratch-database";
 import type { FromWorker, ToWorker } from "./fanout-client";
+import { loadDemoDatabase } from "./lib/demo-database";
 import { startStatementCounter, type StatementCounter } from "./lib/statement-counter";
 
 const JWT_SECRET = "bench-fanout-secret-bench-fanout-secret-0123";
@@ -830,24 +828,6 @@ function summariseStatements(servers: ServerChild[]): [string, number][] {
   return [...byText].sort((a, b) => b[1] - a[1]).slice(0, 25);
 }
 
-async function loadDataset(databaseUrl: string): Promise<{ demoPartnerOrganizationId: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-fanout-"));
-  const config = loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, JWT_SECRET, SEED: "none", LOG_LEVEL: "silent", PORT: "0" });
-  const app = await openApp(config, createLogger("silent"));
-  try {
-    const result = await app.deps.db.withConnection(async (sql) => {
-      const loaded = await loadDemoDataset(sql);
-      await sql.exec("VACUUM (ANALYZE)");
-      return loaded;
-    });
-    if (!result.landmarks) throw new Error("the demo dataset was not loaded");
-    return { demoPartnerOrganizationId: result.landmarks.wenlingPartnerOrganizationId };
-  } finally {
-    await closeApp(app);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
 async function ownRedis(): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
@@ -915,7 +895,7 @@ async function prepare(): Promise<Prepared & { drop(): Promise<void> }> {
   const database = await createScratchDatabase(BASE_URL, "zl_bench_fanout");
   try {
     process.stdout.write(`Loading the demo dataset into ${database.name}…\n`);
-    const { demoPartnerOrganizationId } = await loadDataset(database.url);
+    const demoPartnerOrganizationId = (await loadDemoDatabase(database.url, JWT_SECRET)).wenlingPartnerOrganizationId;
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     const world = await readWorld(db, demoPartnerOrganizationId).finally(() => db.end());

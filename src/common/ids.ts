@@ -30,9 +30,7 @@ export async function findByIdsInOrder<Row extends { id: string }>(
   ids: readonly string[],
 ): Promise<(Row | null)[]> {
   const valid = ids.filter(isId);
-  const rows = valid.length ? await delegate.findMany({ where: { id: { in: valid } } }) : [];
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return inIdOrder(ids, valid.length ? await delegate.findMany({ where: { id: { in: valid } } }) : []);
 }
 
 /**
@@ -45,7 +43,11 @@ export async function selectByIdsInOrder<Row extends { id: string }>(
   ids: readonly string[],
 ): Promise<(Row | null)[]> {
   const valid = ids.filter(isId);
-  const rows = valid.length ? await db.rows<Row>(select(valid)) : [];
+  return inIdOrder(ids, valid.length ? await db.rows<Row>(select(valid)) : []);
+}
+
+/** `rows` in the order of `ids`, null for the ids no row has. */
+function inIdOrder<Row extends { id: string }>(ids: readonly string[], rows: readonly Row[]): (Row | null)[] {
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id) ?? null);
 }

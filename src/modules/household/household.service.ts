@@ -91,36 +91,10 @@ export class HouseholdService {
    */
   async piiAccess(viewer: Viewer | null, householdIds: readonly string[]): Promise<(AccessGround | null)[]> {
     if (!viewer) return householdIds.map(() => null);
-    if (viewer.role === "ADMIN") return householdIds.map(() => "ADMIN");
-    const valid = [...new Set(householdIds.filter(isId))];
-    if (valid.length === 0) return householdIds.map(() => null);
-    let rows: { id: string; ground: AccessGround }[] = [];
-    if (viewer.role === "COORDINATOR") {
-      const scope = await this.app.deps.scopes.of(viewer);
-      rows = await this.app.deps.db.rows<{ id: string; ground: AccessGround }>(Prisma.sql`
-        SELECT h.id::text AS id, 'COORDINATOR' AS ground FROM household h JOIN alliance a ON a.id = h.alliance_id
-         WHERE h.id = ANY(${valid}::uuid[]) AND ${allianceScopeSql(scope, "a.path")}`);
-    } else if (viewer.organizationId) {
-      const organizationId = viewer.organizationId;
-      const today = isoDate(todayInChina());
-      rows = await this.app.deps.db.rows<{ id: string; ground: AccessGround }>(Prisma.sql`
-        SELECT h.id::text AS id,
-               CASE WHEN EXISTS (
-                      SELECT 1 FROM household_assignment ha
-                       WHERE ha.household_id = h.id AND ha.organization_id = ${organizationId}::uuid
-                         AND ha.from_date <= ${today}::date AND (ha.to_date IS NULL OR ha.to_date >= ${today}::date))
-                    THEN 'ASSIGNED'
-                    WHEN EXISTS (
-                      SELECT 1 FROM service_request r
-                       WHERE r.household_id = h.id AND r.status = 'CLAIMED' AND r.claimed_by_id = ${organizationId}::uuid
-                         AND r.raised_by_organization_id IS DISTINCT FROM ${organizationId}::uuid)
-                    THEN 'CLAIMED'
-               END AS ground
-          FROM unnest(${valid}::uuid[]) AS h(id)`);
-    }
-    const granted = new Map(rows.filter((row) => row.ground).map((row) => [row.id, row.ground]));
-    return householdIds.map((id) => granted.get(id.toLowerCase()) ?? null);
+    const scope = await this.app.deps.scopes.of(viewer);
+    return this.piiGrounds(householdIds.map((householdId) => ({ viewer, scope, householdId })));
   }
+
 
   /**
    * The grounds of `piiAccess` (the same rules) for many viewers at once, one per pair of a
