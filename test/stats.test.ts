@@ -1,5 +1,5 @@
 import type { GraphQLClient } from "./helpers/graphql";
-import { coordinatorOf, createOrganization, createTaizhouTree, partnerOf, residentId } from "./helpers/factories";
+import { coordinatorOf, createOrganization, createTaizhouTree, insertHousehold, partnerOf, residentId } from "./helpers/factories";
 import { startTestServer, stopAll } from "./helpers/server";
 
 /**
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await server.admin.query(`mutation ($id: ID!) { setOperatingStatus(allianceId: $id, status: NEEDS_IMPROVEMENT) { id } }`, { id: tree.taipingB.id });
 
   const household = (allianceId: string, category: string, size: number) =>
-    prisma.household.create({ data: { allianceId, category: category as never, size, headName: "测试户主", idNumber: residentId("19700101") } });
+    insertHousehold(server, { allianceId, category, size, headName: "测试户主", idNumber: residentId("19700101") });
   const ha1 = await household(tree.taipingA.id, "DIBAO", 3);
   await household(tree.taipingA.id, "DIBAO", 1);
   await household(tree.taipingA.id, "EXTREME_POVERTY", 1);

@@ -145,3 +145,41 @@ export async function recordVisit(
   );
   return data.recordVisit;
 }
+
+/**
+ * A household written straight to the database (PII included), with `size` members, its
+ * REGISTERED history entry on `recognizedOn` (default 2024-01-01) and its derived spans: what
+ * registerHousehold writes, for tests that need many households or a recognition day in the past.
+ */
+export async function insertHousehold(
+  server: TestServer,
+  input: { allianceId: string; category?: string; size?: number; headName?: string; idNumber?: string; recognizedOn?: string },
+): Promise<{ id: string; headName: string }> {
+  const prisma = server.app.prisma;
+  const recognizedOn = new Date(`${input.recognizedOn ?? "2024-01-01"}T00:00:00Z`);
+  const size = input.size ?? 2;
+  const headName = input.headName ?? "张小明";
+  const household = await prisma.household.create({
+    data: {
+      allianceId: input.allianceId,
+      category: (input.category ?? "DIBAO") as never,
+      headName,
+      idNumber: input.idNumber ?? residentId("19580302"),
+      size,
+      recognizedOn,
+      members: {
+        create: Array.from({ length: size }, (_, i) => ({
+          name: i === 0 ? headName : `${headName.slice(0, 1)}成员${i}`,
+          birthDate: new Date(Date.UTC(1958 + i * 20, 2, 2)),
+          joinedOn: recognizedOn,
+        })),
+      },
+    },
+    select: { id: true, headName: true },
+  });
+  await prisma.householdCategoryChange.create({
+    data: { householdId: household.id, kind: "REGISTERED", category: (input.category ?? "DIBAO") as never, effectiveOn: recognizedOn },
+  });
+  await prisma.$executeRaw`SELECT refresh_household_state(ARRAY[${household.id}::uuid])`;
+  return household;
+}

@@ -1,4 +1,4 @@
-import { residentId } from "./factories";
+import { insertHousehold as insertHouseholdRow, residentId } from "./factories";
 import type { GraphQLClient } from "./graphql";
 import type { TestServer } from "./server";
 
@@ -22,20 +22,11 @@ export interface RequestNode {
 let sequence = 0;
 
 /** A household written straight to the database (PII included), in a VILLAGE alliance. */
-export async function insertHousehold(
+export function insertHousehold(
   server: TestServer,
   input: { allianceId: string; headName?: string; category?: "DIBAO" | "DIBAO_MARGINAL" | "EXTREME_POVERTY" },
 ): Promise<{ id: string; headName: string }> {
-  return server.app.prisma.household.create({
-    data: {
-      allianceId: input.allianceId,
-      category: input.category ?? "DIBAO",
-      headName: input.headName ?? "张小明",
-      idNumber: residentId("19580302"),
-      size: 2,
-    },
-    select: { id: true, headName: true },
-  });
+  return insertHouseholdRow(server, { ...input, idNumber: residentId("19580302") });
 }
 
 /** Creates a service request through the API (as a COORDINATOR or the ADMIN). */

@@ -238,9 +238,9 @@ export class HouseholdService {
     const headName = input.headName.trim();
     const headBirth = residentIdBirthDate(input.idNumber);
     if (!headBirth) throw badInput("idNumber", "has no real birth date");
-    const persons = input.members.map((member) => ({ name: member.name.trim(), birthDate: member.birthDate }));
+    const persons = input.members.map((member) => ({ name: member.name.trim(), birthDate: member.birthDate, joinedOn: today }));
     const headListed = persons.some((p) => p.name === headName && p.birthDate.getTime() === headBirth.getTime());
-    if (!headListed) persons.unshift({ name: headName, birthDate: headBirth });
+    if (!headListed) persons.unshift({ name: headName, birthDate: headBirth, joinedOn: today });
 
     let refusedOutsideScope = false;
     const registration = runMutation(
@@ -272,6 +272,7 @@ export class HouseholdService {
             headName,
             idNumber: input.idNumber,
             size: persons.length,
+            recognizedOn: today,
             members: { create: persons },
           },
         });

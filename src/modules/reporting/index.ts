@@ -1,0 +1,1 @@
+export { ReportingService } from "./reporting.service";
