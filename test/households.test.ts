@@ -43,6 +43,9 @@ async function counts() {
   return {
     households: await prisma().household.count(),
     members: await prisma().householdMember.count(),
+    history: await prisma().householdCategoryChange.count(),
+    memberHistory: await prisma().householdMemberChange.count(),
+    spans: await prisma().householdState.count(),
     audit: await prisma().auditLog.count({ where: { operation: "registerHousehold" } }),
   };
 }
@@ -202,6 +205,13 @@ describe("registerHousehold", () => {
       [
         "a member born tomorrow",
         () => ({ ...valid(), members: [{ name: "王小五", birthDate: yearsAgo(0, -1) }] }),
+        "BAD_USER_INPUT",
+        "members[0].birthDate",
+      ],
+      ["a recognition day in the future", () => ({ ...valid(), recognizedOn: yearsAgo(0, -1) }), "BAD_USER_INPUT", "recognizedOn"],
+      [
+        "a member born after the recognition day",
+        () => ({ ...valid(), recognizedOn: yearsAgo(6), members: [{ name: "王小五", birthDate: yearsAgo(5) }] }),
         "BAD_USER_INPUT",
         "members[0].birthDate",
       ],

@@ -1,3 +1,4 @@
+import { Prisma } from "../src/generated/prisma/client";
 import type { GraphQLClient } from "./helpers/graphql";
 import { coordinatorOf, createOrganization, createTaizhouTree, insertHousehold, partnerOf, residentId } from "./helpers/factories";
 import { startTestServer, stopAll } from "./helpers/server";
@@ -182,7 +183,7 @@ describe("stats: each figure as the contract defines it", () => {
     });
   });
 
-  test("both ends of the period are included; the population stays a snapshot", async () => {
+  test("both ends of the period are included; the population is as of the period's last day", async () => {
     const day = await stats(server.admin, tree.city.id, { from: "2025-06-30", to: "2025-06-30" });
     expect(day).toMatchObject({
       from: "2025-06-30",
@@ -197,7 +198,44 @@ describe("stats: each figure as the contract defines it", () => {
     });
     const before = await stats(server.admin, tree.city.id, { from: "2020-01-01", to: "2020-12-31" });
     expect(before).toMatchObject({ projectCount: 0, fundingTotal: "0.00", linkedDepartments: 0, householdTimesServed: 0, visitHouseholdTimes: 0 });
-    expect(before.lowIncomePopulation.total).toBe(9);
+    // every household here was recognized on 2024-01-01
+    expect(before.lowIncomePopulation).toEqual({ total: 0, dibao: 0, dibaoMarginal: 0, extremePoverty: 0, otherMonitored: 0 });
+    const recognitionDay = await stats(server.admin, tree.city.id, { from: "2023-12-01", to: "2024-01-01" });
+    expect(recognitionDay.lowIncomePopulation).toEqual({ total: 9, dibao: 6, dibaoMarginal: 2, extremePoverty: 1, otherMonitored: 9 });
+    const dayBefore = await stats(server.admin, tree.city.id, { from: "2023-12-01", to: "2023-12-31" });
+    expect(dayBefore.lowIncomePopulation.total).toBe(0);
+  });
+
+  test("voided fundings, service records and visits never count", async () => {
+    const prisma = server.app.prisma;
+    const before = await stats(server.admin, tree.city.id);
+    const inPeriod = { gte: new Date("2025-01-01T00:00:00Z"), lte: new Date("2025-06-30T00:00:00Z") };
+    const funding = await prisma.funding.findFirstOrThrow({ where: { receivedOn: inPeriod, source: "GOVERNMENT_BUDGET" } });
+    const record = await prisma.serviceRecord.findFirstOrThrow({ where: { servedOn: new Date("2025-03-01T00:00:00Z") } });
+    const visit = await prisma.visit.findFirstOrThrow({ where: { visitedOn: new Date("2025-02-01T00:00:00Z") } });
+    const voided = { voidedAt: new Date(), voidReason: "录入错误" };
+    await prisma.funding.update({ where: { id: funding.id }, data: voided });
+    await prisma.serviceRecord.update({ where: { id: record.id }, data: voided });
+    await prisma.visit.update({ where: { id: visit.id }, data: voided });
+    try {
+      const after = await stats(server.admin, tree.city.id);
+      expect(after).toEqual({
+        ...before,
+        fundingTotal: new Prisma.Decimal(before.fundingTotal).minus(funding.amount).toFixed(2),
+        fundingBySource: before.fundingBySource.map((row: { source: string; amount: string }) =>
+          row.source === funding.source ? { ...row, amount: new Prisma.Decimal(row.amount).minus(funding.amount).toFixed(2) } : row,
+        ),
+        householdTimesServed: before.householdTimesServed - 1,
+        visitHouseholdTimes: before.visitHouseholdTimes - 1,
+        happinessListsDelivered: before.happinessListsDelivered - 1,
+      });
+    } finally {
+      const restored = { voidedAt: null, voidReason: null };
+      await prisma.funding.update({ where: { id: funding.id }, data: restored });
+      await prisma.serviceRecord.update({ where: { id: record.id }, data: restored });
+      await prisma.visit.update({ where: { id: visit.id }, data: restored });
+    }
+    expect(await stats(server.admin, tree.city.id)).toEqual(before);
   });
 
   test("Alliance.stats gives the same figures, and a page of alliances costs no more statements than one", async () => {

@@ -302,10 +302,12 @@ describe("householdsDueForVisit", () => {
     );
     villageAId = villageA.createAlliance.id;
     coordinator = await coordinatorOf(server, townshipId);
-    a1 = await registerHousehold(coordinator, { allianceId: villageA.createAlliance.id });
-    a2 = await registerHousehold(coordinator, { allianceId: villageA.createAlliance.id });
-    b1 = await registerHousehold(coordinator, { allianceId: villageB.createAlliance.id });
-    haimen = await registerHousehold(server.admin, { allianceId: tree.haimenA.id });
+    // recognized before the quarters asked about, so that they are followed in all of them
+    const recognizedOn = "2024-12-01";
+    a1 = await registerHousehold(coordinator, { allianceId: villageA.createAlliance.id, recognizedOn });
+    a2 = await registerHousehold(coordinator, { allianceId: villageA.createAlliance.id, recognizedOn });
+    b1 = await registerHousehold(coordinator, { allianceId: villageB.createAlliance.id, recognizedOn });
+    haimen = await registerHousehold(server.admin, { allianceId: tree.haimenA.id, recognizedOn });
     // the last day of Q1 and the first day of Q2
     await recordVisit(coordinator, { householdId: a1.id, visitedOn: "2025-03-31" });
     await recordVisit(coordinator, { householdId: a2.id, visitedOn: "2025-04-01" });
@@ -351,6 +353,44 @@ describe("householdsDueForVisit", () => {
     expect(paged).toEqual(whole);
     // village A (…002001) before village B (…002002)
     expect(whole[2]).toBe(b1.id);
+  });
+
+  test("counts only households followed on some day of the quarter: not those recognized after it nor those exited before it", async () => {
+    const villageB = (await prisma().household.findUniqueOrThrow({ where: { id: b1.id } })).allianceId;
+    const later = await registerHousehold(coordinator, { allianceId: villageB, recognizedOn: "2025-04-01" });
+    const gone = await registerHousehold(coordinator, { allianceId: villageB, recognizedOn: "2024-12-01" });
+    await coordinator.query(
+      `mutation ($input: ExitHouseholdInput!) { exitHousehold(input: $input) { status } }`,
+      { input: { householdId: gone.id, effectiveOn: "2025-04-01", reason: "MOVED_AWAY" } },
+    );
+    const ids = async (on: string) => (await due(coordinator, townshipId, on)).nodes.map((n: { id: string }) => n.id);
+    // Q1: `later` is not recognized yet; `gone` is followed through March 31
+    expect(await ids("2025-02-15")).toEqual(expect.arrayContaining([gone.id]));
+    expect(await ids("2025-02-15")).not.toContain(later.id);
+    // Q2: `later` is recognized on its first day; `gone` exited on it
+    expect(await ids("2025-05-15")).toEqual(expect.arrayContaining([later.id]));
+    expect(await ids("2025-05-15")).not.toContain(gone.id);
+    const q1 = await due(coordinator, townshipId, "2025-01-01");
+    expect(q1.totalCount).toBe(q1.nodes.length);
+    await coordinator.query(
+      `mutation ($input: ExitHouseholdInput!) { exitHousehold(input: $input) { status } }`,
+      { input: { householdId: later.id, effectiveOn: "2025-04-02", reason: "OTHER", note: "录入测试" } },
+    );
+    // followed on April 1 only: still due in Q2, not in Q3
+    expect(await ids("2025-06-30")).toContain(later.id);
+    expect(await ids("2025-07-01")).not.toContain(later.id);
+  });
+
+  test("a voided visit does not count as a visit", async () => {
+    const q1 = (await due(coordinator, townshipId, "2025-01-01")).nodes.map((n: { id: string }) => n.id);
+    expect(q1).not.toContain(a1.id);
+    await prisma().visit.updateMany({ where: { householdId: a1.id, visitedOn: new Date("2025-03-31T00:00:00Z") }, data: { voidedAt: new Date(), voidReason: "录错了户" } });
+    try {
+      const after = (await due(coordinator, townshipId, "2025-01-01")).nodes.map((n: { id: string }) => n.id);
+      expect(after).toContain(a1.id);
+    } finally {
+      await prisma().visit.updateMany({ where: { householdId: a1.id }, data: { voidedAt: null, voidReason: null } });
+    }
   });
 
   test("outside the caller's scope is FORBIDDEN", async () => {

@@ -29,7 +29,8 @@ const STATS_FIELDS = new Set(["Query.stats", "Alliance.stats"]);
 /**
  * Lists without `first` whose length has a bound of their own: how many items they can hold.
  * - Alliance.ancestors: at most CITY, COUNTY and TOWNSHIP above a VILLAGE.
- * - Household.members: registration takes at most 30.
+ * - Household.members: at most 30 current members (100 with `includeFormer`).
+ * - Household.categoryHistory, memberHistory: the latest 100 entries (DEFAULT_LIST_SIZE).
  * - Query.allianceRoots: the viewer's subtree roots are disjoint, so anything below them (a
  *   `stats` in particular) reads each row at most once, as under a single node.
  * - AllianceStats lists: one item per alliance level and per funding source.
@@ -65,6 +66,7 @@ const fieldEstimator: ComplexityEstimator = ({ type, field, args, childComplexit
   let size: number;
   if (hasFirst && typeof args.first === "number" && args.first > 0) size = args.first;
   else if (isConnection) size = DEFAULT_PAGE_SIZE;
+  else if (key === "Household.members" && args.includeFormer === true) size = DEFAULT_LIST_SIZE;
   else size = STRUCTURAL_BOUNDS[key] ?? LIST_DEFAULTS[key] ?? DEFAULT_LIST_SIZE;
   return 1 + size * Math.max(childComplexity, 1);
 };

@@ -4,8 +4,12 @@ import {
   AgeBand,
   AllianceLevel,
   AssistanceCategory,
+  ExitReason,
   FundingSource,
   GrantLevel,
+  HouseholdChangeKind,
+  HouseholdStatus,
+  MemberChangeKind,
   OperatingStatus,
   OrganizationKind,
   ProjectStatus,
@@ -21,8 +25,12 @@ export {
   AgeBand,
   AllianceLevel,
   AssistanceCategory,
+  ExitReason,
   FundingSource,
   GrantLevel,
+  HouseholdChangeKind,
+  HouseholdStatus,
+  MemberChangeKind,
   OperatingStatus,
   OrganizationKind,
   ProjectStatus,
@@ -70,6 +78,40 @@ registerEnumType(AssistanceCategory, {
     DIBAO_MARGINAL: { description: "低保边缘" },
     EXTREME_POVERTY: { description: "特困供养" },
     OTHER_MONITORED: { description: "其他监测对象" },
+  },
+});
+registerEnumType(HouseholdStatus, {
+  name: "HouseholdStatus",
+  valuesConfig: {
+    ACTIVE: { description: "Followed: registered and not exited." },
+    EXITED: { description: "No longer followed since `exitedOn` (exitHousehold); its history stays." },
+  },
+});
+registerEnumType(ExitReason, {
+  name: "ExitReason",
+  description: "Why a household left the monitored population.",
+  valuesConfig: {
+    NO_LONGER_ELIGIBLE: { description: "No longer eligible (income or assets above the line)." },
+    MOVED_AWAY: { description: "Moved out of the area." },
+    DECEASED: { description: "The household's last member died." },
+    MERGED: { description: "Merged into another household." },
+    OTHER: { description: "Another reason, given in the note." },
+  },
+});
+registerEnumType(HouseholdChangeKind, {
+  name: "HouseholdChangeKind",
+  valuesConfig: {
+    REGISTERED: { description: "The history's start: the household recognized (认定) in its first category." },
+    CATEGORY_CHANGED: { description: "The household moved to another category." },
+    EXITED: { description: "The household left the monitored population." },
+  },
+});
+registerEnumType(MemberChangeKind, {
+  name: "MemberChangeKind",
+  valuesConfig: {
+    ADDED: { description: "A person joined the household (at registration, by birth, marriage, moving in)." },
+    REMOVED: { description: "A person left the household (death, moving out, marriage)." },
+    UPDATED: { description: "A member's name or birth date was corrected." },
   },
 });
 registerEnumType(AgeBand, {

@@ -117,6 +117,7 @@ export async function registerHousehold(
     headBirth?: string;
     idNumber?: string;
     members?: { name: string; birthDate: string }[];
+    recognizedOn?: string;
   },
 ): Promise<HouseholdNode> {
   const data = await client.query<{ registerHousehold: HouseholdNode }>(
@@ -128,6 +129,7 @@ export async function registerHousehold(
         headName: input.headName ?? `王${next()}明`,
         idNumber: input.idNumber ?? residentId(input.headBirth ?? "19600101"),
         members: input.members ?? [],
+        ...(input.recognizedOn ? { recognizedOn: input.recognizedOn } : {}),
       },
     },
   );

@@ -1,15 +1,29 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { AgeBand, AssistanceCategory } from "../../common/enums";
+import { Account, accountById } from "../account";
 import { PageArgsType } from "../../common/pagination";
-import { DateScalar, todayInChina } from "../../common/scalars";
+import { DateScalar, isoDate, todayInChina } from "../../common/scalars";
 import type { Context } from "../../context";
 import { Alliance, allianceById } from "../alliance";
 import { recordUnmaskedRead } from "./access-record";
 import { ageBandOf } from "./age-band";
-import { RegisterHouseholdInput } from "./household.inputs";
-import { householdMembers, householdPiiAccess } from "./household.loaders";
+import {
+  AddHouseholdMemberInput,
+  ChangeHouseholdCategoryInput,
+  ExitHouseholdInput,
+  RegisterHouseholdInput,
+  RemoveHouseholdMemberInput,
+  UpdateHouseholdMemberInput,
+} from "./household.inputs";
+import {
+  householdCategoryHistory,
+  householdCategoryOn,
+  householdMemberHistory,
+  householdMembers,
+  householdPiiAccess,
+} from "./household.loaders";
 import { HouseholdService } from "./household.service";
-import { Household, HouseholdConnection, HouseholdMember } from "./household.types";
+import { Household, HouseholdCategoryChange, HouseholdConnection, HouseholdMember, HouseholdMemberChange } from "./household.types";
 import { maskIdNumber, maskName } from "./masking";
 
 /** True when the viewer may see the household's names and ID number; notes the unmasked read for the access record. */
@@ -27,6 +41,32 @@ class HouseholdsArgs extends PageArgsType {
 
   @Field(() => AssistanceCategory, { nullable: true })
   category?: AssistanceCategory | null;
+}
+
+/**
+ * Who recorded a history entry: the account for ADMIN and for a COORDINATOR of the household's
+ * subtree; null for everyone else (partners see the history without who recorded it).
+ */
+async function recorder(ctx: Context, entry: { householdId: string; recordedById: string | null }) {
+  if (!entry.recordedById) return null;
+  const ground = await householdPiiAccess(ctx).load(entry.householdId);
+  if (ground !== "ADMIN" && ground !== "COORDINATOR") return null;
+  return accountById(ctx).load(entry.recordedById);
+}
+
+const RECORDED_BY =
+  "The account that recorded the entry: shown to ADMIN and to coordinators of the household's subtree, null for others and for entries that predate the history.";
+
+@ArgsType()
+class MembersArgs {
+  @Field({ defaultValue: false, description: "Also those who left the household (leftOn set)." })
+  includeFormer: boolean;
+}
+
+@ArgsType()
+class CategoryOnArgs {
+  @Field(() => DateScalar, { description: "The day to ask about." })
+  date: Date;
 }
 
 @ArgsType()
@@ -63,6 +103,40 @@ export class HouseholdResolver {
     return ctx.app.get(HouseholdService).register(ctx.viewer, input);
   }
 
+  @Mutation(() => Household, {
+    description:
+      "Changes an ACTIVE household's category from effectiveOn on (ADMIN, a COORDINATOR of its subtree); the history keeps every change.",
+  })
+  changeHouseholdCategory(@Arg("input") input: ChangeHouseholdCategoryInput, @Ctx() ctx: Context) {
+    return ctx.app.get(HouseholdService).changeCategory(ctx.viewer, input);
+  }
+
+  @Mutation(() => Household, {
+    description: "Ends the following of an ACTIVE household from effectiveOn on (ADMIN, a COORDINATOR of its subtree); its history stays.",
+  })
+  exitHousehold(@Arg("input") input: ExitHouseholdInput, @Ctx() ctx: Context) {
+    return ctx.app.get(HouseholdService).exit(ctx.viewer, input);
+  }
+
+  @Mutation(() => Household, { description: "Adds a person to an ACTIVE household from effectiveOn on (ADMIN, a COORDINATOR of its subtree)." })
+  addHouseholdMember(@Arg("input") input: AddHouseholdMemberInput, @Ctx() ctx: Context) {
+    return ctx.app.get(HouseholdService).addMember(ctx.viewer, input);
+  }
+
+  @Mutation(() => Household, {
+    description: "A member leaves an ACTIVE household from effectiveOn on (ADMIN, a COORDINATOR of its subtree); not its last member.",
+  })
+  removeHouseholdMember(@Arg("input") input: RemoveHouseholdMemberInput, @Ctx() ctx: Context) {
+    return ctx.app.get(HouseholdService).removeMember(ctx.viewer, input);
+  }
+
+  @Mutation(() => Household, {
+    description: "Corrects a member's name or birth date (ADMIN, a COORDINATOR of the household's subtree); the member history notes it.",
+  })
+  updateHouseholdMember(@Arg("input") input: UpdateHouseholdMemberInput, @Ctx() ctx: Context) {
+    return ctx.app.get(HouseholdService).updateMember(ctx.viewer, input);
+  }
+
   @FieldResolver(() => Alliance, { description: "The VILLAGE alliance the household belongs to." })
   async alliance(@Root() household: Household, @Ctx() ctx: Context) {
     return allianceById(ctx).load(household.allianceId);
@@ -84,9 +158,56 @@ export class HouseholdResolver {
     return (await unmasked(ctx, household.id)) ? household.idNumber : maskIdNumber(household.idNumber);
   }
 
-  @FieldResolver(() => [HouseholdMember], { description: "Everyone in the household, the head included, oldest first." })
-  members(@Root() household: Household, @Ctx() ctx: Context) {
-    return householdMembers(ctx).load(household.id);
+  @FieldResolver(() => [HouseholdMember], {
+    description: "Everyone in the household now (who has not left by today; at most 30), the head included, oldest first; with includeFormer, those who left too (at most 100).",
+  })
+  members(@Root() household: Household, @Args() { includeFormer }: MembersArgs, @Ctx() ctx: Context) {
+    return (includeFormer ? householdMembers(ctx, { includeFormer: true }) : householdMembers(ctx)).load(household.id);
+  }
+
+  @FieldResolver(() => AssistanceCategory, {
+    nullable: true,
+    description: "The household's category on `date`: null before its recognition day and from its exit on.",
+  })
+  categoryOn(@Root() household: Household, @Args() { date }: CategoryOnArgs, @Ctx() ctx: Context) {
+    return householdCategoryOn(ctx, isoDate(date)).load(household.id);
+  }
+
+  @FieldResolver(() => [HouseholdCategoryChange], {
+    description: "动态监测: the household's registration, category changes and exit, oldest first (the latest 100 entries).",
+  })
+  categoryHistory(@Root() household: Household, @Ctx() ctx: Context) {
+    return householdCategoryHistory(ctx).load(household.id);
+  }
+
+  @FieldResolver(() => [HouseholdMemberChange], {
+    description: "Persons added to and removed from the household and corrections of members, in order of effect (the latest 100 entries).",
+  })
+  memberHistory(@Root() household: Household, @Ctx() ctx: Context) {
+    return householdMemberHistory(ctx).load(household.id);
+  }
+}
+
+@Resolver(() => HouseholdCategoryChange)
+export class HouseholdCategoryChangeResolver {
+  @FieldResolver(() => Account, { nullable: true, description: RECORDED_BY })
+  recordedBy(@Root() change: HouseholdCategoryChange, @Ctx() ctx: Context) {
+    return recorder(ctx, change);
+  }
+}
+
+@Resolver(() => HouseholdMemberChange)
+export class HouseholdMemberChangeResolver {
+  @FieldResolver(() => Account, { nullable: true, description: RECORDED_BY })
+  recordedBy(@Root() change: HouseholdMemberChange, @Ctx() ctx: Context) {
+    return recorder(ctx, change);
+  }
+
+  @FieldResolver(() => String, {
+    description: "The member's name (as it is now); masked on the same terms as HouseholdMember.name, and recorded when read unmasked.",
+  })
+  async memberName(@Root() change: HouseholdMemberChange, @Ctx() ctx: Context): Promise<string> {
+    return (await unmasked(ctx, change.householdId)) ? change.memberName : maskName(change.memberName);
   }
 }
 

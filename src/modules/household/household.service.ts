@@ -1,17 +1,35 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { AccessGround, AssistanceCategory } from "../../common/enums";
 import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
-import { runMutation } from "../../common/mutation";
+import { runMutation, type Tx } from "../../common/mutation";
 import { decodeCursor, paginate, pageSize, toConnection, type Connection, type PageArgs, lazyCount } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
 import { residentIdBirthDate } from "../../common/validators";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden } from "../../errors";
 import { Prisma, type Household, type HouseholdMember } from "../../generated/prisma/client";
-import type { RegisterHouseholdInput } from "./household.inputs";
+import { ReportingService } from "../reporting";
+import type {
+  AddHouseholdMemberInput,
+  ChangeHouseholdCategoryInput,
+  ExitHouseholdInput,
+  RegisterHouseholdInput,
+  RemoveHouseholdMemberInput,
+  UpdateHouseholdMemberInput,
+} from "./household.inputs";
+import type { HouseholdCategoryChange, HouseholdMemberChange } from "./household.types";
 import { maskIdNumber, maskName } from "./masking";
 
 const byRegistration = { fields: ["createdAt", "id"] as ("createdAt" | "id")[], direction: "asc" as const };
+
+/** The most entries a history list returns per household: the latest ones. */
+export const HISTORY_LIMIT = 100;
+
+/** The most current members a household may have (registration takes as many). */
+export const MAX_MEMBERS = 30;
+
+/** The most members (current and former) `members(includeFormer: true)` returns. */
+export const MAX_MEMBERS_WITH_FORMER = 100;
 
 /** The earliest birth date a member may have. */
 const EARLIEST_BIRTH = new Date(Date.UTC(1900, 0, 1));
@@ -45,7 +63,8 @@ type DueRow = Household & { regionCode: string };
 export function householdColumns(alias = "h", prefix = ""): Prisma.Sql {
   const [h, p] = [alias, prefix];
   return Prisma.raw(`${h}.id::text AS "${p}id", ${h}.alliance_id::text AS "${p}allianceId", ${h}.category::text AS "${p}category",
-    ${h}.head_name AS "${p}headName", ${h}.id_number AS "${p}idNumber", ${h}.size AS "${p}size", ${h}.created_at AS "${p}createdAt"`);
+    ${h}.head_name AS "${p}headName", ${h}.id_number AS "${p}idNumber", ${h}.size AS "${p}size", ${h}.created_at AS "${p}createdAt",
+    ${h}.recognized_on AS "${p}recognizedOn", ${h}.status::text AS "${p}status", ${h}.exited_on AS "${p}exitedOn", ${h}.exit_reason::text AS "${p}exitReason"`);
 }
 
 /** The columns of a Household record, from `household h`, named as Prisma names them. */
@@ -64,12 +83,16 @@ export class HouseholdService {
     return selectByIdsInOrder(this.app.deps.db, (valid) => Prisma.sql`SELECT ${HOUSEHOLD_COLUMNS} FROM household h WHERE h.id = ANY(${valid}::uuid[])`, ids);
   }
 
-  /** The members of each household (oldest first), in key order, in one statement. */
-  async membersOf(householdIds: readonly string[]): Promise<HouseholdMember[][]> {
+  /**
+   * The members of each household (oldest first), in key order, in one statement: its current
+   * members (who have not left by today, China time), and with `includeFormer` those who left too.
+   */
+  async membersOf(householdIds: readonly string[], includeFormer = false): Promise<HouseholdMember[][]> {
     const valid = householdIds.filter(isId);
+    const current: Prisma.HouseholdMemberWhereInput = includeFormer ? {} : { OR: [{ leftOn: null }, { leftOn: { gt: todayInChina() } }] };
     const rows = valid.length
       ? await this.prisma.householdMember.findMany({
-          where: { householdId: { in: valid } },
+          where: { householdId: { in: valid }, ...current },
           orderBy: [{ birthDate: "asc" }, { id: "asc" }],
         })
       : [];
@@ -79,7 +102,7 @@ export class HouseholdService {
       list.push(row);
       byHousehold.set(row.householdId, list);
     }
-    return householdIds.map((id) => byHousehold.get(id) ?? []);
+    return householdIds.map((id) => (byHousehold.get(id) ?? []).slice(0, includeFormer ? MAX_MEMBERS_WITH_FORMER : MAX_MEMBERS));
   }
 
   /**
@@ -178,9 +201,10 @@ export class HouseholdService {
   }
 
   /**
-   * Households in the subtree of `allianceId` (and in the viewer's scope) with no visit in the
-   * calendar quarter containing `on`, by village region code then id: one statement for the
-   * page, one for the count.
+   * Households in the subtree of `allianceId` (and in the viewer's scope) active on some day of
+   * the calendar quarter containing `on` (recognized before its end, not exited before its
+   * start) with no visit in it (voided visits do not count), by village region code then id:
+   * one statement for the page, one for the count.
    */
   async dueForVisit(viewer: Viewer | null, allianceId: string, on: Date, page: PageArgs): Promise<Connection<Household>> {
     const scope = await this.app.deps.scopes.of(viewer);
@@ -189,9 +213,11 @@ export class HouseholdService {
     const quarter = quarterOf(on);
     const where = Prisma.sql`
       a.path LIKE ${`${alliance.path}%`} AND ${allianceScopeSql(scope, "a.path")}
+      AND h.recognized_on < ${isoDate(quarter.end)}::date
+      AND (h.exited_on IS NULL OR h.exited_on > ${isoDate(quarter.start)}::date)
       AND NOT EXISTS (
         SELECT 1 FROM visit v
-         WHERE v.household_id = h.id
+         WHERE v.household_id = h.id AND v.voided_at IS NULL
            AND v.visited_on >= ${isoDate(quarter.start)}::date AND v.visited_on < ${isoDate(quarter.end)}::date)`;
     let after = Prisma.empty;
     if (page.after) {
@@ -200,9 +226,7 @@ export class HouseholdService {
       after = Prisma.sql`AND (a.region_code, h.id) > (${regionCode}, ${String(id)}::uuid)`;
     }
     const rows = await this.prisma.$queryRaw<DueRow[]>`
-      SELECT h.id::text AS id, h.alliance_id::text AS "allianceId", h.category::text AS category,
-             h.head_name AS "headName", h.id_number AS "idNumber", h.size, h.created_at AS "createdAt",
-             a.region_code AS "regionCode"
+      SELECT ${HOUSEHOLD_COLUMNS}, a.region_code AS "regionCode"
         FROM household h JOIN alliance a ON a.id = h.alliance_id
        WHERE ${where} ${after}
        ORDER BY a.region_code, h.id
@@ -214,9 +238,12 @@ export class HouseholdService {
   }
 
   /**
-   * Registers a household in a VILLAGE alliance of the viewer's scope (ADMIN, COORDINATOR).
-   * The head is a member: added from `headName` and the birth date in `idNumber` unless the
-   * members list names them. A second household with the same 身份证号 is a CONFLICT.
+   * Registers a household in a VILLAGE alliance of the viewer's scope (ADMIN, COORDINATOR),
+   * recognized on `recognizedOn` (default today, China time; not in the future, and not in a
+   * closed reporting period except for ADMIN): its history starts there (a REGISTERED entry,
+   * its members ADDED, its spans). The head is a member: added from `headName` and the birth
+   * date in `idNumber` unless the members list names them. A second household with the same
+   * 身份证号 is a CONFLICT.
    */
   async register(viewer: Viewer | null, input: RegisterHouseholdInput): Promise<Household> {
     const scope = await this.app.deps.scopes.of(viewer);
@@ -231,24 +258,33 @@ export class HouseholdService {
       throw badInput("allianceId", `a household is registered in a VILLAGE alliance, not a ${alliance.level}`);
     }
     const today = todayInChina();
+    const recognizedOn = input.recognizedOn ?? today;
+    if (recognizedOn.getTime() > today.getTime()) throw badInput("recognizedOn", `must not be in the future (today is ${isoDate(today)})`);
+    if (recognizedOn.getTime() < EARLIEST_BIRTH.getTime()) throw badInput("recognizedOn", "must not be before 1900-01-01");
     for (const [i, member] of input.members.entries()) {
       if (member.birthDate.getTime() > today.getTime()) throw badInput(`members[${i}].birthDate`, "must not be in the future");
       if (member.birthDate.getTime() < EARLIEST_BIRTH.getTime()) throw badInput(`members[${i}].birthDate`, "must not be before 1900-01-01");
+      if (member.birthDate.getTime() > recognizedOn.getTime()) {
+        throw badInput(`members[${i}].birthDate`, `must not be after recognizedOn (${isoDate(recognizedOn)}); add a person born later with addHouseholdMember`);
+      }
     }
     const headName = input.headName.trim();
     const headBirth = residentIdBirthDate(input.idNumber);
     if (!headBirth) throw badInput("idNumber", "has no real birth date");
-    const persons = input.members.map((member) => ({ name: member.name.trim(), birthDate: member.birthDate, joinedOn: today }));
+    if (headBirth.getTime() > recognizedOn.getTime()) throw badInput("idNumber", `the head's birth date is after recognizedOn (${isoDate(recognizedOn)})`);
+    const persons = input.members.map((member) => ({ name: member.name.trim(), birthDate: member.birthDate, joinedOn: recognizedOn }));
     const headListed = persons.some((p) => p.name === headName && p.birthDate.getTime() === headBirth.getTime());
-    if (!headListed) persons.unshift({ name: headName, birthDate: headBirth, joinedOn: today });
+    if (!headListed) persons.unshift({ name: headName, birthDate: headBirth, joinedOn: recognizedOn });
 
+    const audit: Record<string, unknown> = auditInput(input, recognizedOn);
+    let correction: Date | null = null;
     let refusedOutsideScope = false;
     const registration = runMutation(
       this.app,
       viewer,
       {
         operation: "registerHousehold",
-        input: auditInput(input),
+        input: audit,
         keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.household.findUnique({ where: { id } }),
@@ -265,25 +301,336 @@ export class HouseholdService {
           refusedOutsideScope = true;
           throw conflict("idNumber: this 身份证号 cannot be registered here", { field: "idNumber" });
         }
-        return tx.household.create({
+        correction = await this.app.get(ReportingService).requireOpen(viewer, alliance.path, recognizedOn, "recognizedOn", tx);
+        if (correction) audit.closedPeriodCorrection = isoDate(correction);
+        const household = await tx.household.create({
           data: {
             allianceId: alliance.id,
             category: input.category,
             headName,
             idNumber: input.idNumber,
             size: persons.length,
-            recognizedOn: today,
+            recognizedOn,
             members: { create: persons },
           },
+          include: { members: { select: { id: true } } },
         });
+        const recordedById = viewer?.accountId ?? null;
+        await tx.householdCategoryChange.create({
+          data: { householdId: household.id, kind: "REGISTERED", category: input.category, effectiveOn: recognizedOn, recordedById },
+        });
+        await tx.householdMemberChange.createMany({
+          data: household.members.map((member) => ({ householdId: household.id, memberId: member.id, kind: "ADDED" as const, effectiveOn: recognizedOn, recordedById })),
+        });
+        await refreshState(tx, household.id);
+        const { members: _members, ...row } = household;
+        return row;
       },
     );
     try {
-      return await registration;
+      const household = await registration;
+      if (correction) await this.app.get(ReportingService).correctionCommitted(alliance.path, recognizedOn);
+      return household;
     } catch (error) {
       if (refusedOutsideScope) await this.auditRefusal(viewer, input, "DUPLICATE_ID_NUMBER");
       throw error;
     }
+  }
+
+  /**
+   * Changes an ACTIVE household's category from `effectiveOn` on (ADMIN, a COORDINATOR of its
+   * subtree): a CATEGORY_CHANGED entry in its history, its category and spans brought up to date.
+   */
+  async changeCategory(viewer: Viewer | null, input: ChangeHouseholdCategoryInput): Promise<Household> {
+    const target = await this.requireWritable(viewer, input.householdId, "householdId");
+    requireNotFuture(input.effectiveOn, "effectiveOn");
+    const reason = input.reason.trim();
+    return this.historyMutation(
+      viewer,
+      target,
+      {
+        operation: "changeHouseholdCategory",
+        input: { householdId: input.householdId, category: input.category, effectiveOn: isoDate(input.effectiveOn), reason, idempotencyKey: input.idempotencyKey ?? null },
+        keyInput: input,
+        idempotencyKey: input.idempotencyKey,
+      },
+      input.effectiveOn,
+      async (tx, state) => {
+        if (state.category === input.category) {
+          throw badInput("category", `the household is ${input.category} already; give the category it changes to`);
+        }
+        await tx.householdCategoryChange.create({
+          data: { householdId: state.id, kind: "CATEGORY_CHANGED", category: input.category, effectiveOn: input.effectiveOn, reason, recordedById: viewer?.accountId ?? null },
+        });
+        await tx.household.update({ where: { id: state.id }, data: { category: input.category } });
+      },
+    );
+  }
+
+  /**
+   * Ends the following of an ACTIVE household from `effectiveOn` on (ADMIN, a COORDINATOR of its
+   * subtree): an EXITED entry in its history, status EXITED, its spans ending that day.
+   */
+  async exit(viewer: Viewer | null, input: ExitHouseholdInput): Promise<Household> {
+    const target = await this.requireWritable(viewer, input.householdId, "householdId");
+    requireNotFuture(input.effectiveOn, "effectiveOn");
+    const note = input.note?.trim() || null;
+    if (input.reason === "OTHER" && !note) throw badInput("note", "say why the household exits when the reason is OTHER");
+    return this.historyMutation(
+      viewer,
+      target,
+      {
+        operation: "exitHousehold",
+        input: { householdId: input.householdId, effectiveOn: isoDate(input.effectiveOn), reason: input.reason, note, idempotencyKey: input.idempotencyKey ?? null },
+        keyInput: input,
+        idempotencyKey: input.idempotencyKey,
+      },
+      input.effectiveOn,
+      async (tx, state) => {
+        await tx.householdCategoryChange.create({
+          data: { householdId: state.id, kind: "EXITED", category: null, exitReason: input.reason, effectiveOn: input.effectiveOn, reason: note, recordedById: viewer?.accountId ?? null },
+        });
+        await tx.household.update({ where: { id: state.id }, data: { status: "EXITED", exitedOn: input.effectiveOn, exitReason: input.reason } });
+      },
+    );
+  }
+
+  /** Adds a person to an ACTIVE household from `effectiveOn` on (ADMIN, a COORDINATOR of its subtree). */
+  async addMember(viewer: Viewer | null, input: AddHouseholdMemberInput): Promise<Household> {
+    const target = await this.requireWritable(viewer, input.householdId, "householdId");
+    requireNotFuture(input.effectiveOn, "effectiveOn");
+    requireNotFuture(input.birthDate, "birthDate");
+    if (input.birthDate.getTime() < EARLIEST_BIRTH.getTime()) throw badInput("birthDate", "must not be before 1900-01-01");
+    if (input.birthDate.getTime() > input.effectiveOn.getTime()) throw badInput("birthDate", `must not be after effectiveOn (${isoDate(input.effectiveOn)})`);
+    const reason = input.reason.trim();
+    return this.historyMutation(
+      viewer,
+      target,
+      {
+        operation: "addHouseholdMember",
+        input: {
+          householdId: input.householdId,
+          name: maskName(input.name),
+          birthYear: input.birthDate.getUTCFullYear(),
+          effectiveOn: isoDate(input.effectiveOn),
+          reason,
+          idempotencyKey: input.idempotencyKey ?? null,
+        },
+        keyInput: input,
+        idempotencyKey: input.idempotencyKey,
+      },
+      input.effectiveOn,
+      async (tx, state) => {
+        const today = todayInChina();
+        const current = await tx.householdMember.count({ where: { householdId: state.id, OR: [{ leftOn: null }, { leftOn: { gt: today } }] } });
+        if (current >= MAX_MEMBERS) throw conflict(`householdId: a household has at most ${MAX_MEMBERS} members`, { field: "householdId" });
+        const member = await tx.householdMember.create({
+          data: { householdId: state.id, name: input.name.trim(), birthDate: input.birthDate, joinedOn: input.effectiveOn },
+        });
+        await tx.householdMemberChange.create({
+          data: { householdId: state.id, memberId: member.id, kind: "ADDED", effectiveOn: input.effectiveOn, reason, recordedById: viewer?.accountId ?? null },
+        });
+      },
+    );
+  }
+
+  /**
+   * A member leaves an ACTIVE household from `effectiveOn` on (ADMIN, a COORDINATOR of its
+   * subtree): CONFLICT when they left already or are its last member.
+   */
+  async removeMember(viewer: Viewer | null, input: RemoveHouseholdMemberInput): Promise<Household> {
+    const { member, target } = await this.requireMemberWritable(viewer, input.memberId);
+    requireNotFuture(input.effectiveOn, "effectiveOn");
+    const reason = input.reason.trim();
+    return this.historyMutation(
+      viewer,
+      target,
+      {
+        operation: "removeHouseholdMember",
+        input: { memberId: input.memberId, effectiveOn: isoDate(input.effectiveOn), reason, idempotencyKey: input.idempotencyKey ?? null },
+        keyInput: input,
+        idempotencyKey: input.idempotencyKey,
+      },
+      input.effectiveOn,
+      async (tx, state) => {
+        const [current] = await tx.$queryRaw<{ joinedOn: Date; leftOn: Date | null; others: number }[]>`
+          SELECT m.joined_on AS "joinedOn", m.left_on AS "leftOn",
+                 (SELECT count(*)::int FROM household_member o
+                   WHERE o.household_id = m.household_id AND o.id <> m.id AND o.left_on IS NULL) AS others
+            FROM household_member m WHERE m.id = ${member.id}::uuid`;
+        if (current.leftOn) {
+          throw conflict(`memberId: this person left the household on ${isoDate(current.leftOn)} already`, { field: "memberId", leftOn: isoDate(current.leftOn) });
+        }
+        if (input.effectiveOn.getTime() <= current.joinedOn.getTime()) {
+          throw badInput("effectiveOn", `must be after the day the person joined (${isoDate(current.joinedOn)})`);
+        }
+        if (Number(current.others) === 0) {
+          throw conflict("memberId: this is the household's last member; a household keeps at least one (use exitHousehold instead)", { field: "memberId" });
+        }
+        await tx.householdMember.update({ where: { id: member.id }, data: { leftOn: input.effectiveOn } });
+        await tx.householdMemberChange.create({
+          data: { householdId: state.id, memberId: member.id, kind: "REMOVED", effectiveOn: input.effectiveOn, reason, recordedById: viewer?.accountId ?? null },
+        });
+      },
+    );
+  }
+
+  /**
+   * Corrects a member's name or birth date (ADMIN, a COORDINATOR of the household's subtree): an
+   * UPDATED entry dated today in the member history; the household's head name follows when the
+   * member is its head. Figures do not change, so no reporting period is in the way.
+   */
+  async updateMember(viewer: Viewer | null, input: UpdateHouseholdMemberInput): Promise<Household> {
+    const { member, target } = await this.requireMemberWritable(viewer, input.memberId);
+    const name = input.name?.trim() || null;
+    const birthDate = input.birthDate ?? null;
+    if (!name && !birthDate) throw badInput("name", "give a name or a birth date to correct");
+    if (birthDate) {
+      requireNotFuture(birthDate, "birthDate");
+      if (birthDate.getTime() < EARLIEST_BIRTH.getTime()) throw badInput("birthDate", "must not be before 1900-01-01");
+      if (birthDate.getTime() > member.joinedOn.getTime()) throw badInput("birthDate", `must not be after the day the person joined (${isoDate(member.joinedOn)})`);
+    }
+    const reason = input.reason?.trim() || null;
+    const today = todayInChina();
+    return runMutation(
+      this.app,
+      viewer,
+      {
+        operation: "updateHouseholdMember",
+        input: { memberId: input.memberId, name: name ? maskName(name) : null, birthYear: birthDate?.getUTCFullYear() ?? null, reason },
+      },
+      async (tx) => {
+        const state = await lockHousehold(tx, target.household.id);
+        requireActive(state);
+        const head = target.household.headName === member.name && residentIdBirthDate(target.household.idNumber)?.getTime() === member.birthDate.getTime();
+        await tx.householdMember.update({ where: { id: member.id }, data: { ...(name ? { name } : {}), ...(birthDate ? { birthDate } : {}) } });
+        if (head && name) await tx.household.update({ where: { id: state.id }, data: { headName: name } });
+        await tx.householdMemberChange.create({
+          data: { householdId: state.id, memberId: member.id, kind: "UPDATED", effectiveOn: today, reason, recordedById: viewer?.accountId ?? null },
+        });
+        return tx.household.findUniqueOrThrow({ where: { id: state.id } });
+      },
+    );
+  }
+
+  /**
+   * The household `id` for a history mutation: PARTNER → FORBIDDEN, unknown → BAD_USER_INPUT
+   * naming `field`, outside the viewer's scope → FORBIDDEN.
+   */
+  private async requireWritable(viewer: Viewer | null, id: string, field: string): Promise<HouseholdInScope> {
+    await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change households");
+    return this.requireInScope(viewer, id, field);
+  }
+
+  /** The member `memberId` and its household for a member mutation, on the terms of requireWritable. */
+  private async requireMemberWritable(viewer: Viewer | null, memberId: string): Promise<{ member: HouseholdMember; target: HouseholdInScope }> {
+    await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change households");
+    const member = await this.prisma.householdMember.findUnique({ where: { id: requireId(memberId, "memberId") } });
+    if (!member) throw badInput("memberId", "no household member has this id");
+    return { member, target: await this.requireInScope(viewer, member.householdId) };
+  }
+
+  /**
+   * Runs a dated history mutation on an ACTIVE household: locks it, refuses changes to an
+   * EXITED one (CONFLICT) and effective days before its recognition or its latest category
+   * change (BAD_USER_INPUT), guards closed periods, runs `write`, then brings its size and spans
+   * up to date and returns it; after an ADMIN correction in a closed period, updates the stored figures.
+   */
+  private async historyMutation(
+    viewer: Viewer | null,
+    target: HouseholdInScope,
+    spec: { operation: string; input: Record<string, unknown>; keyInput: unknown; idempotencyKey?: string | null },
+    effectiveOn: Date,
+    write: (tx: Tx, state: LockedHousehold) => Promise<void>,
+  ): Promise<Household> {
+    const reporting = this.app.get(ReportingService);
+    let correction: Date | null = null;
+    const household = await runMutation(
+      this.app,
+      viewer,
+      { ...spec, findExisting: (tx, id) => tx.household.findUnique({ where: { id } }) },
+      async (tx) => {
+        const state = await lockHousehold(tx, target.household.id);
+        requireActive(state);
+        if (effectiveOn.getTime() < state.recognizedOn.getTime()) {
+          throw badInput("effectiveOn", `must not be before the household's recognition day (${isoDate(state.recognizedOn)})`);
+        }
+        if (effectiveOn.getTime() < state.latestChangeOn.getTime()) {
+          throw badInput(
+            "effectiveOn",
+            `must not be before the household's latest category change (${isoDate(state.latestChangeOn)}): its history only moves forward`,
+          );
+        }
+        correction = await reporting.requireOpen(viewer, target.alliancePath, effectiveOn, "effectiveOn", tx);
+        if (correction) spec.input.closedPeriodCorrection = isoDate(correction);
+        await write(tx, state);
+        await tx.$executeRaw`
+          UPDATE household SET size = (
+            SELECT count(*) FROM household_member m
+             WHERE m.household_id = household.id AND (m.left_on IS NULL OR m.left_on > ${isoDate(todayInChina())}::date))
+           WHERE id = ${state.id}::uuid`;
+        await refreshState(tx, state.id);
+        return tx.household.findUniqueOrThrow({ where: { id: state.id } });
+      },
+    );
+    if (correction) await reporting.correctionCommitted(target.alliancePath, effectiveOn);
+    return household;
+  }
+
+  /**
+   * Each household's category on `on` (null before its recognition and from its exit on), in
+   * key order, from its spans in one statement.
+   */
+  async categoriesOn(householdIds: readonly string[], on: Date): Promise<(AssistanceCategory | null)[]> {
+    const valid = householdIds.filter(isId);
+    if (valid.length === 0) return householdIds.map(() => null);
+    const rows = await this.app.deps.db.rows<{ id: string; category: AssistanceCategory | null }>(Prisma.sql`
+      SELECT s.household_id::text AS id, s.category::text AS category
+        FROM household_state s
+       WHERE s.household_id = ANY(${valid}::uuid[])
+         AND s.valid_from <= ${isoDate(on)}::date AND (s.valid_to IS NULL OR s.valid_to > ${isoDate(on)}::date)`);
+    const byId = new Map(rows.map((row) => [row.id, row.category]));
+    return householdIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /** The category history of each household (its latest HISTORY_LIMIT entries), oldest first, in key order, in one statement. */
+  async categoryHistories(householdIds: readonly string[]): Promise<HouseholdCategoryChange[][]> {
+    const valid = householdIds.filter(isId);
+    const rows = valid.length
+      ? await this.app.deps.db.rows<HouseholdCategoryChange>(Prisma.sql`
+          SELECT id, "householdId", kind, category, "effectiveOn", "effectiveUntil", reason, "exitReason", "recordedById", "recordedAt" FROM (
+            SELECT c.id::text AS id, c.household_id::text AS "householdId", c.kind::text AS kind, c.category::text AS category,
+                   c.effective_on AS "effectiveOn", (lead(c.effective_on) OVER w - 1) AS "effectiveUntil",
+                   c.reason, c.exit_reason::text AS "exitReason", c.recorded_by_id::text AS "recordedById", c.recorded_at AS "recordedAt",
+                   count(*) OVER (PARTITION BY c.household_id) - row_number() OVER w AS newer, c.household_id, c.effective_on, c.recorded_at, c.id AS change_id
+              FROM household_category_change c
+             WHERE c.household_id = ANY(${valid}::uuid[])
+            WINDOW w AS (PARTITION BY c.household_id ORDER BY c.effective_on, c.recorded_at, c.id)) h
+           WHERE newer < ${HISTORY_LIMIT}
+           ORDER BY household_id, effective_on, recorded_at, change_id`)
+      : [];
+    return groupBy(householdIds, rows);
+  }
+
+  /** The member history of each household (its latest HISTORY_LIMIT entries), in order of effect (members added together: oldest first), in key order, in one statement. */
+  async memberHistories(householdIds: readonly string[]): Promise<HouseholdMemberChange[][]> {
+    const valid = householdIds.filter(isId);
+    const rows = valid.length
+      ? await this.app.deps.db.rows<HouseholdMemberChange>(Prisma.sql`
+          SELECT id, "householdId", "memberId", "memberName", kind, "effectiveOn", reason, "recordedById", "recordedAt" FROM (
+            SELECT c.id::text AS id, c.household_id::text AS "householdId", c.member_id::text AS "memberId", m.name AS "memberName",
+                   c.kind::text AS kind, c.effective_on AS "effectiveOn", c.reason,
+                   c.recorded_by_id::text AS "recordedById", c.recorded_at AS "recordedAt",
+                   row_number() OVER (PARTITION BY c.household_id ORDER BY c.effective_on, c.recorded_at, m.birth_date, c.id) AS n,
+                   count(*) OVER (PARTITION BY c.household_id) AS entries
+              FROM household_member_change c JOIN household_member m ON m.id = c.member_id
+             WHERE c.household_id = ANY(${valid}::uuid[])) h
+           WHERE entries - n < ${HISTORY_LIMIT}
+           ORDER BY "householdId", n`)
+      : [];
+    return groupBy(householdIds, rows);
   }
 
   /** Writes a refused registration to the audit log (masked input, no result) after its transaction rolled back. */
@@ -301,13 +648,63 @@ export class HouseholdService {
 }
 
 /** What the audit log keeps of a registration: names and ID numbers masked, birth years only. */
-function auditInput(input: RegisterHouseholdInput) {
+function auditInput(input: RegisterHouseholdInput, recognizedOn = input.recognizedOn ?? todayInChina()) {
   return {
     allianceId: input.allianceId,
     category: input.category,
+    recognizedOn: isoDate(recognizedOn),
     headName: maskName(input.headName),
     idNumber: maskIdNumber(input.idNumber),
     members: input.members.map((member) => ({ name: maskName(member.name), birthYear: member.birthDate.getUTCFullYear() })),
     idempotencyKey: input.idempotencyKey ?? null,
   };
+}
+
+/** A household row locked for a history change, with the day of its latest category change. */
+interface LockedHousehold {
+  id: string;
+  category: AssistanceCategory;
+  status: "ACTIVE" | "EXITED";
+  recognizedOn: Date;
+  exitedOn: Date | null;
+  latestChangeOn: Date;
+}
+
+/** Locks the household `id` for the rest of the transaction (changes to one household queue up) and reads its state. */
+async function lockHousehold(tx: Tx, id: string): Promise<LockedHousehold> {
+  const [row] = await tx.$queryRaw<LockedHousehold[]>`
+    SELECT h.id::text AS id, h.category::text AS category, h.status::text AS status, h.recognized_on AS "recognizedOn",
+           h.exited_on AS "exitedOn",
+           COALESCE((SELECT max(c.effective_on) FROM household_category_change c WHERE c.household_id = h.id), h.recognized_on) AS "latestChangeOn"
+      FROM household h WHERE h.id = ${id}::uuid FOR UPDATE`;
+  return row;
+}
+
+/** CONFLICT when the household has exited: its history is closed. */
+function requireActive(state: LockedHousehold): void {
+  if (state.status !== "EXITED") return;
+  const exitedOn = isoDate(state.exitedOn!);
+  throw conflict(`householdId: the household exited on ${exitedOn}; its history is closed`, { field: "householdId", exitedOn });
+}
+
+/** Rebuilds the household's derived spans (household_state) inside the transaction. */
+async function refreshState(tx: Tx, id: string): Promise<void> {
+  await tx.$executeRaw`SELECT refresh_household_state(ARRAY[${id}::uuid])`;
+}
+
+/** BAD_USER_INPUT naming `field` when `day` is after today (China time). */
+function requireNotFuture(day: Date, field: string): void {
+  const today = todayInChina();
+  if (day.getTime() > today.getTime()) throw badInput(field, `must not be in the future (today is ${isoDate(today)})`);
+}
+
+/** Rows grouped by household, in key order. */
+function groupBy<T extends { householdId: string }>(householdIds: readonly string[], rows: readonly T[]): T[][] {
+  const byHousehold = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byHousehold.get(row.householdId) ?? [];
+    list.push(row);
+    byHousehold.set(row.householdId, list);
+  }
+  return householdIds.map((id) => byHousehold.get(id) ?? []);
 }

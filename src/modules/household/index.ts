@@ -1,7 +1,12 @@
-export { Household, HouseholdConnection, HouseholdMember } from "./household.types";
+export { Household, HouseholdCategoryChange, HouseholdConnection, HouseholdMember, HouseholdMemberChange } from "./household.types";
 export { HouseholdService, householdColumns, quarterOf, type HouseholdInScope } from "./household.service";
 export { householdById, householdMembers, householdPiiAccess } from "./household.loaders";
-export { HouseholdMemberResolver, HouseholdResolver } from "./household.resolver";
+export {
+  HouseholdCategoryChangeResolver,
+  HouseholdMemberChangeResolver,
+  HouseholdMemberResolver,
+  HouseholdResolver,
+} from "./household.resolver";
 export { maskIdNumber, maskName } from "./masking";
 export {
   eventAccessStatements,

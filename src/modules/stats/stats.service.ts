@@ -3,9 +3,11 @@ import { AllianceLevel, AssistanceCategory, FundingSource } from "../../common/e
 import { requireId } from "../../common/ids";
 import { isoDate } from "../../common/scalars";
 import type { App } from "../../context";
-import { badInput, forbidden } from "../../errors";
+import { badInput, forbidden, notFound } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
-import type { AllianceStats } from "./stats.types";
+import { memoize } from "../../common/pagination";
+import { ReportingService, type StoredLookup } from "../reporting";
+import type { AllianceStats, MonthlyPopulation } from "./stats.types";
 
 /** The subtree root a figure is computed for: an alliance already known to be in the viewer's scope or checked here. */
 export interface StatsRoot {
@@ -36,7 +38,15 @@ const SOURCES = Object.values(FundingSource);
  *   only those of projects its organization leads or partners in (its own money, not others');
  * - service records and visits count by `served_on` / `visited_on` in the period, and belong to
  *   the subtree of the household's alliance (户次 of the households living there);
- * - the population and open requests are snapshots of now, not limited by the period.
+ * - voided fundings, service records and visits (`voided_at` set) never count;
+ * - the population is as of `to`: the persons of the spans (`household_state`, derived from the
+ *   category and member histories) that hold on that day, by their category; a household counts
+ *   from its recognition day and no longer from its exit day;
+ * - `lowIncomePopulationByMonth`: for each calendar month the period touches, the population as
+ *   of the month's last day (or `to`), and the persons of spans starting in the month (and in the
+ *   period) that entered or left the low-income categories; computed only when selected, in one
+ *   statement for all the roots of a call;
+ * - alliances by level, the operating rate and open requests are snapshots of now, not limited by the period.
  */
 export class StatsService {
   constructor(private readonly app: App) {}
@@ -46,8 +56,14 @@ export class StatsService {
    * FORBIDDEN outside the viewer's scope, BAD_USER_INPUT naming `to` when `to` is before `from`.
    */
   async forAlliance(viewer: Viewer | null, allianceId: string, period: StatsPeriod): Promise<AllianceStats> {
-    const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
-    const [stats] = await this.forAlliances(viewer, [alliance], period);
+    const scope = await this.app.deps.scopes.of(viewer);
+    const id = requireId(allianceId, "allianceId");
+    // The alliance and what is stored for it in one statement (what scopes.requireAlliance checks).
+    const found = await this.app.get(ReportingService).allianceForFigures(id, period);
+    if (!found) throw notFound("Alliance");
+    if (!inScope(scope, found.path)) throw forbidden("This alliance is outside your scope");
+    const { closed, figures, ...alliance } = found;
+    const [stats] = await this.forAlliances(viewer, [alliance], period, new Map([[alliance.id, { closed, figures }]]));
     return stats;
   }
 
@@ -64,18 +80,38 @@ export class StatsService {
   }
 
   /**
-   * Figures for several subtrees at once, in the order of `roots`: three statements whatever their
-   * number. Each root must lie in the viewer's scope (FORBIDDEN otherwise); a subtree of a node in
-   * scope is in scope as a whole, so nothing below needs filtering.
+   * Figures for several subtrees at once, in the order of `roots`. Each root must lie in the
+   * viewer's scope (FORBIDDEN otherwise); a subtree of a node in scope is in scope as a whole, so
+   * nothing below needs filtering. Periods closed for a root answer their stored figures (see
+   * ReportingService.figures); the others are computed (computeFigures).
    */
-  async forAlliances(viewer: Viewer | null, roots: readonly StatsRoot[], period: StatsPeriod): Promise<AllianceStats[]> {
+  async forAlliances(
+    viewer: Viewer | null,
+    roots: readonly StatsRoot[],
+    period: StatsPeriod,
+    known?: ReadonlyMap<string, StoredLookup>,
+  ): Promise<AllianceStats[]> {
     const scope = await this.app.deps.scopes.of(viewer);
     if (period.to.getTime() < period.from.getTime()) {
       throw badInput("to", `the period must not end (${isoDate(period.to)}) before it starts (${isoDate(period.from)})`);
     }
     if (roots.some((root) => !inScope(scope, root.path))) throw forbidden("This alliance is outside your scope");
     if (roots.length === 0) return [];
+    const byId = new Map(roots.map((root) => [root.id, root]));
+    return this.app.get(ReportingService).figures(viewer, roots, period, (asked) =>
+      this.computeFigures(viewer, scope, asked.map((root) => byId.get(root.id)!), period),
+      known,
+    );
+  }
 
+  /**
+   * Figures computed from the records for several subtrees, in the order of `roots`, as the
+   * viewer (with `scope`) sees them: three statements whatever their number, and one more for
+   * all their `lowIncomePopulationByMonth` when that is first asked for. No scope check here:
+   * the caller's (the viewer only shapes which money counts for a PARTNER).
+   */
+  async computeFigures(viewer: Viewer | null, scope: Scope, roots: readonly StatsRoot[], period: StatsPeriod): Promise<AllianceStats[]> {
+    if (roots.length === 0) return [];
     const from = isoDate(period.from);
     const to = isoDate(period.to);
     const countedFundings = this.countedFundingsSql(viewer, scope);
@@ -94,9 +130,12 @@ export class StatsService {
       this.app.deps.db.rows<{ root_id: string; kind: string; key: string | null; n1: number; n2: number; n3: number; amount: string | null }>(Prisma.sql`
         WITH ${subtrees},
         population AS (
-          SELECT h.alliance_id, h.category, sum(h.size) AS persons
-            FROM household h WHERE h.alliance_id IN (SELECT id FROM within)
-           GROUP BY h.alliance_id, h.category),
+          SELECT s.alliance_id, s.category, sum(s.persons) AS persons
+            FROM household_state s
+           WHERE s.alliance_id IN (SELECT id FROM within)
+             AND s.valid_from <= ${to}::date AND (s.valid_to IS NULL OR s.valid_to > ${to}::date)
+             AND s.category IS NOT NULL
+           GROUP BY s.alliance_id, s.category),
         active AS (
           SELECT t.root_id, p.id, p.lead_organization_id
             FROM service_project p JOIN tree t ON t.alliance_id = p.alliance_id
@@ -118,7 +157,7 @@ export class StatsService {
           SELECT p.alliance_id, f.source, sum(f.amount) AS amount
             FROM funding f JOIN service_project p ON p.id = f.project_id
            WHERE p.alliance_id IN (SELECT id FROM within)
-             AND f.received_on BETWEEN ${from}::date AND ${to}::date
+             AND f.received_on BETWEEN ${from}::date AND ${to}::date AND f.voided_at IS NULL
              AND ${countedFundings}
            GROUP BY p.alliance_id, f.source)
         SELECT root_id::text AS root_id, 'level' AS kind, level::text AS key, count(*)::int AS n1,
@@ -140,7 +179,7 @@ export class StatsService {
         WITH ${subtrees},
         per_household AS (
           SELECT household_id, count(*) AS records FROM service_record
-           WHERE served_on BETWEEN ${from}::date AND ${to}::date GROUP BY household_id),
+           WHERE served_on BETWEEN ${from}::date AND ${to}::date AND voided_at IS NULL GROUP BY household_id),
         served AS (
           SELECT h.alliance_id, sum(r.records) AS records, count(*) AS households
             FROM per_household r JOIN household h ON h.id = r.household_id
@@ -164,7 +203,7 @@ export class StatsService {
         WITH ${subtrees},
         per_household AS (
           SELECT household_id, count(*) AS visits, count(*) FILTER (WHERE happiness_list_delivered) AS happiness_lists
-            FROM visit WHERE visited_on BETWEEN ${from}::date AND ${to}::date GROUP BY household_id),
+            FROM visit WHERE visited_on BETWEEN ${from}::date AND ${to}::date AND voided_at IS NULL GROUP BY household_id),
         visited AS (
           SELECT h.alliance_id, sum(v.visits) AS visits, sum(v.happiness_lists) AS happiness_lists
             FROM per_household v JOIN household h ON h.id = v.household_id
@@ -179,6 +218,7 @@ export class StatsService {
          GROUP BY r.id`),
     ]);
 
+    const monthly = memoize(() => this.monthlyPopulation(subtrees, period));
     return roots.map((root) => {
       const levels = LEVELS.slice(Math.max(0, LEVELS.indexOf(root.level as AllianceLevel)));
       const alliancesByLevel = levels.map((level) => {
@@ -210,6 +250,7 @@ export class StatsService {
           extremePoverty,
           otherMonitored: persons("OTHER_MONITORED"),
         },
+        lowIncomePopulationByMonth: async () => (await monthly()).get(root.id) ?? [],
         projectCount: project?.n1 ?? 0,
         fundingTotal: money(null),
         fundingBySource: SOURCES.map((source) => ({ source, amount: money(source) })),
@@ -224,5 +265,70 @@ export class StatsService {
         openServiceRequests: service?.open_requests ?? 0,
       };
     });
+  }
+
+  /**
+   * The monthly population rows of every root of `subtrees` (see `lowIncomePopulationByMonth`)
+   * over the period, by root id, in one statement. The spans that overlap the period are read
+   * once, each as at most two changes of persons (+ in the month it starts, or the first month
+   * when it started before the period; − in the month it ends), and a running sum over the
+   * months gives the population as of each month's last day.
+   */
+  private async monthlyPopulation(subtrees: Prisma.Sql, period: StatsPeriod): Promise<Map<string, MonthlyPopulation[]>> {
+    const from = isoDate(period.from);
+    const to = isoDate(period.to);
+    const rows = await this.app.deps.db.rows<{
+      root_id: string; month: string; as_of: Date; dibao: number; dibao_marginal: number; extreme_poverty: number; entered: number; exited: number;
+    }>(Prisma.sql`
+      WITH ${subtrees},
+      months AS (
+        SELECT to_char(m, 'YYYY-MM') AS month, LEAST((m + interval '1 month')::date - 1, ${to}::date) AS as_of
+          FROM generate_series(date_trunc('month', ${from}::date::timestamp), ${to}::date::timestamp, interval '1 month') AS m),
+      changes AS (
+        SELECT s.alliance_id, e.month, s.category, sum(e.persons) AS persons, sum(e.entered) AS entered, sum(e.exited) AS exited
+          FROM household_state s
+         CROSS JOIN LATERAL (VALUES
+           (to_char(GREATEST(s.valid_from, ${from}::date), 'YYYY-MM'), s.persons,
+            CASE WHEN s.valid_from >= ${from}::date THEN s.entered_persons ELSE 0 END,
+            CASE WHEN s.valid_from >= ${from}::date THEN s.exited_persons ELSE 0 END),
+           (CASE WHEN s.valid_to <= ${to}::date THEN to_char(s.valid_to, 'YYYY-MM') END, -s.persons, 0, 0)
+         ) AS e(month, persons, entered, exited)
+         WHERE s.alliance_id IN (SELECT id FROM within)
+           AND s.valid_from <= ${to}::date AND (s.valid_to IS NULL OR s.valid_to > ${from}::date)
+           AND e.month IS NOT NULL
+         GROUP BY s.alliance_id, e.month, s.category),
+      per_root AS (
+        SELECT t.root_id, c.month,
+               sum(c.persons) FILTER (WHERE c.category = 'DIBAO') AS dibao,
+               sum(c.persons) FILTER (WHERE c.category = 'DIBAO_MARGINAL') AS dibao_marginal,
+               sum(c.persons) FILTER (WHERE c.category = 'EXTREME_POVERTY') AS extreme_poverty,
+               sum(c.entered) AS entered, sum(c.exited) AS exited
+          FROM tree t JOIN changes c ON c.alliance_id = t.alliance_id
+         GROUP BY t.root_id, c.month)
+      SELECT r.id::text AS root_id, mo.month, mo.as_of,
+             (sum(COALESCE(pr.dibao, 0)) OVER w)::int AS dibao,
+             (sum(COALESCE(pr.dibao_marginal, 0)) OVER w)::int AS dibao_marginal,
+             (sum(COALESCE(pr.extreme_poverty, 0)) OVER w)::int AS extreme_poverty,
+             COALESCE(pr.entered, 0)::int AS entered, COALESCE(pr.exited, 0)::int AS exited
+        FROM roots r CROSS JOIN months mo
+        LEFT JOIN per_root pr ON pr.root_id = r.id AND pr.month = mo.month
+      WINDOW w AS (PARTITION BY r.id ORDER BY mo.month)
+       ORDER BY r.id, mo.month`);
+    const byRoot = new Map<string, MonthlyPopulation[]>();
+    for (const row of rows) {
+      const list = byRoot.get(row.root_id) ?? [];
+      list.push({
+        month: row.month,
+        asOf: row.as_of,
+        total: row.dibao + row.dibao_marginal + row.extreme_poverty,
+        dibao: row.dibao,
+        dibaoMarginal: row.dibao_marginal,
+        extremePoverty: row.extreme_poverty,
+        entered: row.entered,
+        exited: row.exited,
+      });
+      byRoot.set(row.root_id, list);
+    }
+    return byRoot;
   }
 }

@@ -20,6 +20,39 @@ export class PopulationByCategory {
   otherMonitored: number;
 }
 
+@ObjectType({ description: "The low-income population of one calendar month of the period, and its movement in that month." })
+export class MonthlyPopulation {
+  @Field({ description: "The calendar month, \"2025-03\" (China time)." })
+  month: string;
+
+  @Field(() => DateScalar, { description: "The day the persons are counted on: the month's last day, or the period's `to` in its last month." })
+  asOf: Date;
+
+  @Field(() => Int, { description: "低收入群体 on asOf: dibao + dibaoMarginal + extremePoverty." })
+  total: number;
+
+  @Field(() => Int, { description: "Persons in households that are 低保 on asOf." })
+  dibao: number;
+
+  @Field(() => Int, { description: "Persons in households that are 低保边缘 on asOf." })
+  dibaoMarginal: number;
+
+  @Field(() => Int, { description: "Persons in households that are 特困供养 on asOf." })
+  extremePoverty: number;
+
+  @Field(() => Int, {
+    description:
+      "Persons of households that entered the low-income categories in the month (within the period): registered in one, or moved into one from OTHER_MONITORED.",
+  })
+  entered: number;
+
+  @Field(() => Int, {
+    description:
+      "Persons of households that left the low-income categories in the month (within the period): exited, or moved to OTHER_MONITORED; counted as they were the day before.",
+  })
+  exited: number;
+}
+
 @ObjectType({ description: "Fundings received in the period from one source." })
 export class FundingBySource {
   @Field(() => FundingSource)
@@ -50,15 +83,25 @@ export class AllianceStats {
   to: Date;
 
   @Field(() => PopulationByCategory, {
-    description: "Low-income persons registered in the subtree (a snapshot, not limited by the period).",
+    description:
+      "Persons of the subtree's households by their category on `to` (the period's last day): households recognized by then and not exited, with the members they had that day.",
   })
   lowIncomePopulation: PopulationByCategory;
+
+  // simple: GraphQL's default resolver calls the function, so the monthly figures are computed only when asked for.
+  @Field(() => [MonthlyPopulation], {
+    simple: true,
+    description:
+      "One row per calendar month of the period, oldest first: the population as of the month's last day (or `to`), and the persons who entered and left the low-income categories that month.",
+  })
+  lowIncomePopulationByMonth: () => Promise<MonthlyPopulation[]>;
 
   @Field(() => Int, { description: "Service projects active at any time in the period." })
   projectCount: number;
 
   @Field(() => MoneyScalar, {
-    description: "Sum of fundings received in the period; for a PARTNER, only of projects its organization leads or partners in.",
+    description:
+      "Sum of fundings received in the period (voided ones never count); for a PARTNER, only of projects its organization leads or partners in.",
   })
   fundingTotal: Decimal;
 
@@ -75,13 +118,13 @@ export class AllianceStats {
   })
   participatingSocialOrganizations: number;
 
-  @Field(() => Int, { description: "户次: service records in the period." })
+  @Field(() => Int, { description: "户次: service records in the period (voided ones never count)." })
   householdTimesServed: number;
 
-  @Field(() => Int, { description: "Distinct households with a service record in the period." })
+  @Field(() => Int, { description: "Distinct households with a service record (not voided) in the period." })
   householdsServed: number;
 
-  @Field(() => Int, { description: "户次: visits in the period." })
+  @Field(() => Int, { description: "户次: visits in the period (voided ones never count)." })
   visitHouseholdTimes: number;
 
   @Field(() => Int, { description: "Visits in the period on which the 幸福清单 was delivered." })
