@@ -60,6 +60,16 @@ export class ScopeResolver {
     return scope;
   }
 
+  /**
+   * A live subscriber's partner scope after its organization joined or left an alliance
+   * (`paths`: every alliance it is a member of now): what `of(viewer)` answers from then on.
+   */
+  replacePartnerPaths(viewer: Viewer, paths: readonly string[]): Scope {
+    const scope: Scope = Object.freeze({ all: false, paths: [...paths], organizationId: viewer.organizationId });
+    cache.set(viewer, Promise.resolve(scope));
+    return scope;
+  }
+
   private async load(viewer: Viewer): Promise<Scope> {
     if (viewer.role === "ADMIN") return everything;
     if (viewer.role === "COORDINATOR") {

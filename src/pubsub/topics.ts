@@ -5,6 +5,14 @@
 export interface Topics {
   /** A service request was created, claimed, released, fulfilled or cancelled (after commit). */
   SERVICE_REQUEST_EVENTS: ServiceRequestEventPayload;
+  /** An organization joined or left an alliance: live subscribers of its partner accounts take its new scope. */
+  ORGANIZATION_MEMBERSHIPS: OrganizationMembershipsPayload;
+}
+
+export interface OrganizationMembershipsPayload {
+  organizationId: string;
+  /** The paths of every alliance the organization is a member of after the change. */
+  paths: string[];
 }
 
 export interface ServiceRequestEventPayload {

@@ -122,6 +122,34 @@ export class AssignmentService {
     });
   }
 
+  /**
+   * Inside the transaction of an organization leaving the alliance at `leftPath` on `on` (its
+   * first day outside): its assignments for households of that subtree that no remaining
+   * membership (`remainingPaths`) covers end on the day before `on`; those that would only
+   * start on or after `on` are removed. Returns how many changed.
+   */
+  async endOnLeaving(
+    tx: Tx,
+    organizationId: string,
+    leftPath: string,
+    remainingPaths: readonly string[],
+    on: Date,
+    endedById: string | null,
+  ): Promise<number> {
+    const stillCovered = remainingPaths.length
+      ? Prisma.sql`AND NOT (${Prisma.join(remainingPaths.map((root) => Prisma.sql`a.path LIKE ${`${root}%`}`), " OR ")})`
+      : Prisma.empty;
+    const lost = Prisma.sql`ha.organization_id = ${organizationId}::uuid
+      AND ha.household_id IN (SELECT h.id FROM household h JOIN alliance a ON a.id = h.alliance_id
+                               WHERE a.path LIKE ${`${leftPath}%`} ${stillCovered})`;
+    const day = isoDate(on);
+    const removed = await tx.$executeRaw`DELETE FROM household_assignment ha WHERE ${lost} AND ha.from_date >= ${day}::date`;
+    const ended = await tx.$executeRaw`
+      UPDATE household_assignment ha SET to_date = ${day}::date - 1, ended_by_id = ${endedById}::uuid
+       WHERE ${lost} AND (ha.to_date IS NULL OR ha.to_date >= ${day}::date)`;
+    return removed + ended;
+  }
+
   /** True when the organization holds an assignment for the household covering `on`. */
   async isAssigned(organizationId: string, householdId: string, on: Date): Promise<boolean> {
     const count = await this.prisma.householdAssignment.count({

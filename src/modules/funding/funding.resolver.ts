@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { LIST_FIRST_DESCRIPTION, listSize } from "../../common/bounded-list";
 import { MoneyScalar, type Decimal } from "../../common/scalars";
 import type { Context } from "../../context";
+import { Account, accountById } from "../account";
 import { Alliance, allianceById } from "../alliance";
 import { ServiceProject, projectById } from "../project";
 import { AddFundingInput, AllocateGrantInput, CreateGrantInput } from "./funding.inputs";
@@ -22,6 +23,20 @@ export class FundingResolver {
   @Mutation(() => Funding, { description: "Fails with GRANT_EXHAUSTED, writing nothing, when amount exceeds what remains." })
   allocateGrant(@Arg("input") input: AllocateGrantInput, @Ctx() ctx: Context) {
     return ctx.app.get(FundingService).allocateGrant(ctx.viewer, input);
+  }
+
+  @Mutation(() => Funding, {
+    description:
+      "Voids a funding recorded in error (ADMIN, COORDINATOR of the project's subtree): it stays, with voidedAt, voidedBy and voidReason, and counts in no total; a WELFARE_LOTTERY allocation's amount returns to its grant. `reason`: 1 to 200 characters. Voiding twice is a CONFLICT; inside a closed reporting period only ADMIN may void.",
+  })
+  voidFunding(@Arg("id", () => ID) id: string, @Arg("reason") reason: string, @Ctx() ctx: Context) {
+    return ctx.app.get(FundingService).voidFunding(ctx.viewer, id, reason);
+  }
+
+  @FieldResolver(() => Account, { nullable: true, description: "Who voided the funding: shown to ADMIN and COORDINATOR, null for PARTNER and while it counts." })
+  voidedBy(@Root() funding: Funding, @Ctx() ctx: Context) {
+    if (!funding.voidedById || ctx.viewer?.role === "PARTNER") return null;
+    return accountById(ctx).load(funding.voidedById);
   }
 
   @FieldResolver(() => ServiceProject, { description: "The project that received the money." })
@@ -92,7 +107,7 @@ export class WelfareLotteryGrantResolver {
 export class ServiceProjectFundingResolver {
   @FieldResolver(() => [Funding], {
     description:
-      "The project's fundings, oldest first, at most `first`. A PARTNER sees them only on projects its organization leads; on projects it merely partners in this is empty.",
+      "The project's fundings, oldest first, at most `first`, voided ones included (with voidedAt set). A PARTNER sees them only on projects its organization leads; on projects it merely partners in this is empty.",
   })
   fundings(
     @Root() project: ServiceProject,
@@ -103,7 +118,7 @@ export class ServiceProjectFundingResolver {
   }
 
   @FieldResolver(() => MoneyScalar, {
-    description: "The sum of all the project's fundings, visible to everyone who may read the project (partners included).",
+    description: "The sum of the project's fundings, voided ones left out, visible to everyone who may read the project (partners included).",
   })
   fundingTotal(@Root() project: ServiceProject, @Ctx() ctx: Context) {
     return projectFundingTotal(ctx).load(project.id);

@@ -2,11 +2,12 @@ import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer 
 import { listSize } from "../../common/bounded-list";
 import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation, type Tx } from "../../common/mutation";
-import { Decimal, todayInChina } from "../../common/scalars";
+import { Decimal, isoDate, todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
 import { AppError, ErrorCode, badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma, type Funding, type WelfareLotteryGrant } from "../../generated/prisma/client";
 import { ProjectService } from "../project";
+import { ClosedPeriodGuard, requireVoidReason } from "../reporting";
 import type { AddFundingInput, AllocateGrantInput, CreateGrantInput } from "./funding.inputs";
 
 function requirePositive(amount: Decimal, field: string): void {
@@ -46,13 +47,13 @@ export class FundingService {
     return this.firstFundingsPer(viewer, "project_id", projectIds, limit);
   }
 
-  /** The sum of each project's fundings (0 when it has none), computed in SQL, in key order. */
+  /** The sum of each project's fundings not voided (0 when it has none), computed in SQL, in key order. */
   async totalsOf(projectIds: readonly string[]): Promise<Decimal[]> {
     const valid = projectIds.filter(isId);
     const rows = valid.length
       ? await this.prisma.$queryRaw<{ project_id: string; total: string }[]>`
           SELECT project_id::text AS project_id, sum(amount)::text AS total
-            FROM funding WHERE project_id = ANY(${valid}::uuid[])
+            FROM funding WHERE project_id = ANY(${valid}::uuid[]) AND voided_at IS NULL
            GROUP BY project_id`
       : [];
     const totals = new Map(rows.map((row) => [row.project_id, new Decimal(row.total)]));
@@ -88,10 +89,10 @@ export class FundingService {
     if (valid.length === 0) return parentIds.map(() => []);
     const column = Prisma.raw(`f.${parentColumn}`);
     const rows = await this.app.deps.db.rows<Omit<Funding, "amount" | "receivedOn"> & { parent: string; amount: string; receivedOn: Date | string }>(Prisma.sql`
-      SELECT parent, id, "projectId", source, amount, "receivedOn", "grantId", note, "createdAt" FROM (
+      SELECT parent, id, "projectId", source, amount, "receivedOn", "grantId", note, "createdAt", "voidedAt", "voidedById", "voidReason" FROM (
         SELECT ${column}::text AS parent, f.id::text AS id, f.project_id::text AS "projectId", f.source::text AS source,
                f.amount::text AS amount, f.received_on AS "receivedOn", f.grant_id::text AS "grantId", f.note,
-               f.created_at AS "createdAt",
+               f.created_at AS "createdAt", f.voided_at AS "voidedAt", f.voided_by_id::text AS "voidedById", f.void_reason AS "voidReason",
                row_number() OVER (PARTITION BY ${column} ORDER BY f.received_on, f.created_at, f.id) AS rn
           FROM funding f
           JOIN service_project p ON p.id = f.project_id
@@ -152,22 +153,25 @@ export class FundingService {
    * allocateGrant so that a grant's `allocated` always matches its fundings.
    */
   async addFunding(viewer: Viewer | null, input: AddFundingInput): Promise<Funding> {
-    const { project } = await this.app.get(ProjectService).requireManageable(viewer, input.projectId);
+    const { project, alliancePath } = await this.app.get(ProjectService).requireManageable(viewer, input.projectId);
     if (input.source === "WELFARE_LOTTERY") {
       throw badInput("source", "welfare-lottery money comes from a grant: use allocateGrant");
     }
     requirePositive(input.amount, "amount");
     requireNotFuture(input.receivedOn, "receivedOn");
-    return runMutation(
+    const guard = new ClosedPeriodGuard(this.app, viewer, input);
+    return guard.around(() => runMutation(
       this.app,
       viewer,
       {
         operation: "addFunding",
-        input,
+        input: guard.audit,
+        keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.funding.findUnique({ where: { id } }),
       },
       async (tx) => {
+        await guard.check(tx, alliancePath, input.receivedOn, "receivedOn");
         await this.requireNotCancelled(tx, project.id);
         return tx.funding.create({
           data: {
@@ -179,7 +183,7 @@ export class FundingService {
           },
         });
       },
-    );
+    ));
   }
 
   /** Creates a welfare-lottery grant awarded to an alliance (ADMIN only); codes are unique. */
@@ -222,16 +226,19 @@ export class FundingService {
     if (!alliancePath.startsWith(grantRow.alliance.path)) {
       throw badInput("projectId", "the project is not in the grant's alliance or below it");
     }
-    return runMutation(
+    const guard = new ClosedPeriodGuard(this.app, viewer, input);
+    return guard.around(() => runMutation(
       this.app,
       viewer,
       {
         operation: "allocateGrant",
-        input,
+        input: guard.audit,
+        keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.funding.findUnique({ where: { id } }),
       },
       async (tx) => {
+        await guard.check(tx, alliancePath, input.receivedOn, "receivedOn");
         await this.requireNotCancelled(tx, project.id);
         const claimed = await tx.$queryRaw<{ id: string }[]>`
           UPDATE welfare_lottery_grant SET allocated = allocated + ${input.amount.toFixed(2)}::numeric
@@ -256,6 +263,42 @@ export class FundingService {
           },
         });
       },
+    ));
+  }
+
+  /**
+   * Voids a funding recorded in error (ADMIN, COORDINATOR of the project's subtree; PARTNER
+   * FORBIDDEN): it stays, with who voided it, when and why, and counts in no total from then on.
+   * A WELFARE_LOTTERY allocation's amount returns to its grant (`allocated` decreases) in the
+   * same transaction. `reason` is 1 to 200 characters (BAD_USER_INPUT); an unknown id is
+   * NOT_FOUND; a funding voided already is a CONFLICT, also when two voids race. Inside a closed
+   * reporting period (by receivedOn) only ADMIN may void: a correction, noted in the audit log.
+   */
+  async voidFunding(viewer: Viewer | null, id: string, reason: string): Promise<Funding> {
+    await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Only coordinators void fundings");
+    const why = requireVoidReason(reason);
+    const funding = await this.prisma.funding.findUnique({ where: { id: requireId(id, "id") } });
+    if (!funding) throw notFound("Funding");
+    const { alliancePath } = await this.app.get(ProjectService).requireManageable(viewer, funding.projectId);
+    if (funding.voidedAt) throw conflict(`id: this funding was voided already, on ${isoDate(funding.voidedAt)}`, { field: "id" });
+    const guard = new ClosedPeriodGuard(this.app, viewer, { id: funding.id, reason: why });
+    return guard.around(() =>
+      runMutation(this.app, viewer, { operation: "voidFunding", input: guard.audit }, async (tx) => {
+        await guard.check(tx, alliancePath, funding.receivedOn, "id");
+        const voided = await tx.funding.updateMany({
+          where: { id: funding.id, voidedAt: null },
+          data: { voidedAt: new Date(), voidedById: viewer?.accountId ?? null, voidReason: why },
+        });
+        if (voided.count === 0) throw conflict("id: this funding was voided meanwhile", { field: "id" });
+        if (funding.grantId) {
+          const returned = await tx.$executeRaw`
+            UPDATE welfare_lottery_grant SET allocated = allocated - ${funding.amount.toFixed(2)}::numeric
+             WHERE id = ${funding.grantId}::uuid AND allocated >= ${funding.amount.toFixed(2)}::numeric`;
+          if (returned === 0) throw new Error(`grant ${funding.grantId} has less allocated than funding ${funding.id} took`);
+        }
+        return tx.funding.findUniqueOrThrow({ where: { id: funding.id } });
+      }),
     );
   }
 

@@ -33,3 +33,28 @@ export class CreateOrganizationInput {
   @Length(1, 128)
   idempotencyKey?: string | null;
 }
+
+@InputType({ description: "Changes to an organization: only the fields given change." })
+export class UpdateOrganizationInput {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String, { nullable: true, description: "1 to 100 characters." })
+  @IsOptional()
+  @Length(1, 100)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: "统一社会信用代码, checked against its GB 32100-2015 check character; unique." })
+  @IsOptional()
+  @IsCreditCode()
+  creditCode?: string | null;
+
+  @Field(() => [ServiceCategory], { nullable: true, description: "What the organization offers, replacing the list." })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  serviceCategories?: ServiceCategory[] | null;
+
+  @Field(() => OrganizationKind, { nullable: true, description: "Changed by ADMIN only." })
+  @IsOptional()
+  kind?: OrganizationKind | null;
+}

@@ -4,7 +4,8 @@ import { OrganizationKind, ServiceCategory } from "../../common/enums";
 import { PageArgsType, pageToConnection, type Connection } from "../../common/pagination";
 import type { Context } from "../../context";
 import { Alliance } from "../alliance";
-import { CreateOrganizationInput } from "./organization.inputs";
+import { DateScalar } from "../../common/scalars";
+import { CreateOrganizationInput, UpdateOrganizationInput } from "./organization.inputs";
 import { allianceMemberPage, organizationAlliances, organizationById } from "./organization.loaders";
 import { OrganizationService } from "./organization.service";
 import { Organization, OrganizationConnection } from "./organization.types";
@@ -54,6 +55,27 @@ export class OrganizationResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.app.get(OrganizationService).join(ctx.viewer, organizationId, allianceId);
+  }
+
+  @Mutation(() => Organization, {
+    description:
+      "Ends an organization's membership of an alliance (ADMIN; a COORDINATOR whose subtree holds the alliance). `on`: its first day outside, default today, not in the future nor before it joined. Its partners stop seeing that subtree (live subscriptions too); its claims there that no other membership covers go back to OPEN, and its care assignments there end the day before `on`.",
+  })
+  leaveAlliance(
+    @Arg("allianceId", () => ID) allianceId: string,
+    @Arg("organizationId", () => ID) organizationId: string,
+    @Arg("on", () => DateScalar, { nullable: true, description: "The first day it is no longer a member; default today (China time)." }) on: Date | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.app.get(OrganizationService).leave(ctx.viewer, allianceId, organizationId, on);
+  }
+
+  @Mutation(() => Organization, {
+    description:
+      "Changes an organization's name, credit code, service categories or kind (ADMIN; a COORDINATOR for an organization with no membership outside its subtree; kind by ADMIN only).",
+  })
+  updateOrganization(@Arg("input") input: UpdateOrganizationInput, @Ctx() ctx: Context) {
+    return ctx.app.get(OrganizationService).update(ctx.viewer, input);
   }
 
   @FieldResolver(() => [Alliance], { description: "The alliances it is a member of (those you may see), by region code, at most `first`." })

@@ -1,12 +1,16 @@
 import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer } from "../../auth";
 import type { OrganizationKind, ServiceCategory } from "../../common/enums";
 import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
-import { runMutation, type Tx } from "../../common/mutation";
+import { runMutation, type Emit, type Tx } from "../../common/mutation";
+import { isoDate, todayInChina } from "../../common/scalars";
 import { paginate, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma, type Alliance, type Organization } from "../../generated/prisma/client";
-import type { CreateOrganizationInput } from "./organization.inputs";
+import { AssignmentService } from "../assignment";
+import { ClosedPeriodGuard } from "../reporting";
+import { ServiceRequestService } from "../service-request";
+import type { CreateOrganizationInput, UpdateOrganizationInput } from "./organization.inputs";
 
 const byName = { fields: ["name", "id"] as ("name" | "id")[], direction: "asc" as const };
 
@@ -166,7 +170,7 @@ export class OrganizationService {
     const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
     const organization = await this.prisma.organization.findUnique({ where: { id: requireId(organizationId, "organizationId") } });
     if (!organization) throw notFound("Organization");
-    return runMutation(this.app, viewer, { operation: "joinAlliance", input: { organizationId, allianceId } }, async (tx) => {
+    return runMutation(this.app, viewer, { operation: "joinAlliance", input: { organizationId, allianceId } }, async (tx, emit) => {
       if (!scope.all) {
         const outside = await tx.$queryRaw<{ n: number }[]>`
           SELECT count(*)::int AS n FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
@@ -180,7 +184,111 @@ export class OrganizationService {
         create: { organizationId: organization.id, allianceId: alliance.id },
         update: {},
       });
+      await this.membershipsChanged(tx, emit, organization.id);
       return organization;
+    });
+  }
+
+  /**
+   * Ends an organization's membership of an alliance on `on` (its first day outside; default
+   * today, China time): ADMIN, or a COORDINATOR whose subtree holds the alliance. `on` must not
+   * be in the future nor before the day it joined; an organization that is not a member of the
+   * alliance is BAD_USER_INPUT; a day in a closed reporting period is a CONFLICT except for
+   * ADMIN. In one transaction: the membership moves to alliance_membership_end; in the subtrees
+   * it no longer reaches through another membership, its CLAIMED requests go back to OPEN (each
+   * with a RELEASED event) and its care assignments end the day before `on` (those not started
+   * by then are removed). Its partners' scope, live subscriptions included, shrinks at once.
+   */
+  async leave(viewer: Viewer | null, allianceId: string, organizationId: string, on: Date | null | undefined): Promise<Organization> {
+    await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change memberships");
+    const alliance = await this.app.deps.scopes.requireAlliance(viewer, requireId(allianceId, "allianceId"));
+    const organization = await this.prisma.organization.findUnique({ where: { id: requireId(organizationId, "organizationId") } });
+    if (!organization) throw notFound("Organization");
+    const membership = await this.prisma.allianceMembership.findUnique({
+      where: { organizationId_allianceId: { organizationId: organization.id, allianceId: alliance.id } },
+    });
+    if (!membership) throw badInput("organizationId", "the organization is not a member of this alliance");
+    const today = todayInChina();
+    const leftOn = on ?? today;
+    if (leftOn.getTime() > today.getTime()) throw badInput("on", `must not be in the future (today is ${isoDate(today)}, China time)`);
+    const joinedOn = todayInChina(membership.joinedAt);
+    if (leftOn.getTime() < joinedOn.getTime()) throw badInput("on", `must not be before the day it joined (${isoDate(joinedOn)})`);
+
+    const guard = new ClosedPeriodGuard(this.app, viewer, { allianceId: alliance.id, organizationId: organization.id, on: isoDate(leftOn) });
+    return guard.around(() =>
+      runMutation(this.app, viewer, { operation: "leaveAlliance", input: guard.audit }, async (tx, emit) => {
+        await guard.check(tx, alliance.path, leftOn, "on");
+        const removed = await tx.allianceMembership.deleteMany({ where: { organizationId: organization.id, allianceId: alliance.id } });
+        if (removed.count === 0) throw conflict("organizationId: the organization left this alliance meanwhile", { field: "organizationId" });
+        await tx.allianceMembershipEnd.create({
+          data: {
+            organizationId: organization.id,
+            allianceId: alliance.id,
+            joinedAt: membership.joinedAt,
+            leftOn,
+            endedById: viewer?.accountId ?? null,
+          },
+        });
+        const remaining = await this.membershipsChanged(tx, emit, organization.id);
+        await this.app.get(ServiceRequestService).releaseClaimsOnLeaving(tx, emit, organization.id, alliance.path, remaining);
+        await this.app.get(AssignmentService).endOnLeaving(tx, organization.id, alliance.path, remaining, leftOn, viewer?.accountId ?? null);
+        return organization;
+      }),
+    );
+  }
+
+  /**
+   * After a membership change inside the transaction: the paths of the alliances the
+   * organization is a member of now, also told to its partners' live subscriptions (an
+   * ORGANIZATION_MEMBERSHIPS event, before any event the change raises).
+   */
+  private async membershipsChanged(tx: Tx, emit: Emit, organizationId: string): Promise<string[]> {
+    const rows = await tx.$queryRaw<{ path: string }[]>`
+      SELECT a.path FROM alliance_membership m JOIN alliance a ON a.id = m.alliance_id
+       WHERE m.organization_id = ${organizationId}::uuid ORDER BY a.path`;
+    const paths = rows.map((row) => row.path);
+    emit({ topic: "ORGANIZATION_MEMBERSHIPS", payload: { organizationId, paths } });
+    return paths;
+  }
+
+  /**
+   * Changes an organization's name, credit code, service categories or kind; fields not given
+   * stay. ADMIN any; a COORDINATOR an organization all of whose memberships lie in its subtree
+   * (FORBIDDEN otherwise, as for joinAlliance), and never its kind (ADMIN only). A credit code
+   * another organization has is a CONFLICT.
+   */
+  async update(viewer: Viewer | null, input: UpdateOrganizationInput): Promise<Organization> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    if (viewer?.role === "PARTNER") throw forbidden("Partners cannot change organizations");
+    const organization = await this.prisma.organization.findUnique({
+      where: { id: requireId(input.id, "id") },
+      include: { memberships: { select: { alliance: { select: { path: true } } } } },
+    });
+    if (!organization) throw notFound("Organization");
+    if (!scope.all) {
+      const paths = organization.memberships.map((m) => m.alliance.path);
+      if (paths.length === 0 || paths.some((path) => !inScope(scope, path))) {
+        throw forbidden("This organization is also a member of alliances outside your subtree; only ADMIN can change it");
+      }
+      if (input.kind && input.kind !== organization.kind) throw forbidden("Only ADMIN changes an organization's kind");
+    }
+    const name = input.name === undefined || input.name === null ? null : input.name.trim();
+    if (name === "") throw badInput("name", "must not be blank");
+    return runMutation(this.app, viewer, { operation: "updateOrganization", input }, async (tx) => {
+      if (input.creditCode && input.creditCode !== organization.creditCode) {
+        const other = await tx.organization.findUnique({ where: { creditCode: input.creditCode }, select: { id: true } });
+        if (other) throw conflict("creditCode: another organization has this 统一社会信用代码", { field: "creditCode" });
+      }
+      return tx.organization.update({
+        where: { id: organization.id },
+        data: {
+          ...(name !== null ? { name } : {}),
+          ...(input.creditCode ? { creditCode: input.creditCode } : {}),
+          ...(input.serviceCategories ? { serviceCategories: [...new Set(input.serviceCategories)] } : {}),
+          ...(input.kind ? { kind: input.kind } : {}),
+        },
+      });
     });
   }
 }

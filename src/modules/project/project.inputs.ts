@@ -58,3 +58,34 @@ export class CreateServiceProjectInput {
   @IsOptional()
   idempotencyKey?: string | null;
 }
+
+@InputType({ description: "Changes to a service project: only the fields given change." })
+export class UpdateServiceProjectInput {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String, { nullable: true, description: "1 to 200 characters." })
+  @IsOptional()
+  @Length(1, 200)
+  name?: string | null;
+
+  @Field(() => DateScalar, { nullable: true, description: "On or before endDate." })
+  @IsOptional()
+  startDate?: Date | null;
+
+  @Field(() => DateScalar, { nullable: true, description: "On or after startDate. Omit to keep it; an open end cannot be set again here." })
+  @IsOptional()
+  endDate?: Date | null;
+
+  @Field(() => MoneyScalar, { nullable: true, description: "Greater than 0 and at least what the project is funded already (fundings not voided)." })
+  @IsOptional()
+  budget?: Decimal | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description: "The new partners, replacing all of them (an empty list removes them): members of the alliance or of its ancestors; at most 50.",
+  })
+  @IsOptional()
+  @ArrayMaxSize(50)
+  partnerIds?: string[] | null;
+}

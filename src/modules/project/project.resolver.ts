@@ -6,7 +6,7 @@ import type { Context } from "../../context";
 import type { ServiceProject as ServiceProjectRecord } from "../../generated/prisma/client";
 import { Alliance, allianceById } from "../alliance";
 import { Organization, organizationById } from "../organization";
-import { CreateServiceProjectInput, ServiceProjectFilter } from "./project.inputs";
+import { CreateServiceProjectInput, ServiceProjectFilter, UpdateServiceProjectInput } from "./project.inputs";
 import { allianceProjectPage, organizationProjectPage, projectById, projectPartnerIds } from "./project.loaders";
 import { ProjectService } from "./project.service";
 import { ServiceProject, ServiceProjectConnection } from "./project.types";
@@ -48,6 +48,14 @@ export class ServiceProjectResolver {
   @Mutation(() => ServiceProject, { description: "Creates a PLANNED project (ADMIN, COORDINATOR of the alliance's subtree)." })
   createServiceProject(@Arg("input") input: CreateServiceProjectInput, @Ctx() ctx: Context) {
     return ctx.app.get(ProjectService).create(ctx.viewer, input);
+  }
+
+  @Mutation(() => ServiceProject, {
+    description:
+      "Changes a project's name, dates, budget or partners (ADMIN, COORDINATOR of its subtree). The budget cannot go below what is funded already; changing the days of a project inside a closed reporting period, or the partners of a project started on or before the closed date, is a CONFLICT except for ADMIN.",
+  })
+  updateServiceProject(@Arg("input") input: UpdateServiceProjectInput, @Ctx() ctx: Context) {
+    return ctx.app.get(ProjectService).update(ctx.viewer, input);
   }
 
   @Mutation(() => ServiceProject, {

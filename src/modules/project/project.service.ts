@@ -3,11 +3,14 @@ import type { ProjectStatus } from "../../common/enums";
 import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
 import { keysetPage, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
-import { isoDate } from "../../common/scalars";
+import { Decimal, isoDate } from "../../common/scalars";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma, type ServiceProject } from "../../generated/prisma/client";
-import type { CreateServiceProjectInput, ServiceProjectFilter } from "./project.inputs";
+import { ClosedPeriodGuard } from "../reporting";
+import type { CreateServiceProjectInput, ServiceProjectFilter, UpdateServiceProjectInput } from "./project.inputs";
+
+const DAY_MS = 86_400_000;
 
 /** The status changes setProjectStatus allows, by current status. */
 const TRANSITIONS: Record<ProjectStatus, readonly ProjectStatus[]> = {
@@ -231,36 +234,22 @@ export class ProjectService {
     const leadId = requireId(input.leadOrganizationId, "leadOrganizationId");
     const partnerIds = [...new Set((input.partnerIds ?? []).map((id) => requireId(id, "partnerIds")))].filter((id) => id !== leadId);
 
-    const lineage = alliance.path.split("/").filter(Boolean);
-    const organizations = await this.prisma.organization.findMany({
-      where: { id: { in: [leadId, ...partnerIds] } },
-      select: { id: true, memberships: { where: { allianceId: { in: lineage } }, select: { allianceId: true } } },
-    });
-    const eligible = new Map(organizations.map((o) => [o.id, o.memberships.length > 0]));
-    if (!eligible.has(leadId)) throw badInput("leadOrganizationId", "no organization has this id");
-    if (!eligible.get(leadId)) {
-      throw badInput("leadOrganizationId", "must be a member of the project's alliance or of one of its ancestors");
-    }
-    const unknown = partnerIds.filter((id) => !eligible.has(id));
-    if (unknown.length) throw badInput("partnerIds", `no organization has the id ${unknown[0]}`, { ids: unknown });
-    const outsiders = partnerIds.filter((id) => !eligible.get(id));
-    if (outsiders.length) {
-      throw badInput("partnerIds", "every partner must be a member of the project's alliance or of one of its ancestors", {
-        ids: outsiders,
-      });
-    }
+    await this.requireMembers(alliance.path, leadId, partnerIds);
 
-    return runMutation(
+    const guard = new ClosedPeriodGuard(this.app, viewer, input);
+    return guard.around(() => runMutation(
       this.app,
       viewer,
       {
         operation: "createServiceProject",
-        input,
+        input: guard.audit,
+        keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.serviceProject.findUnique({ where: { id } }),
       },
-      (tx) =>
-        tx.serviceProject.create({
+      async (tx) => {
+        await guard.check(tx, alliance.path, input.startDate, "startDate");
+        return tx.serviceProject.create({
           data: {
             name: input.name,
             allianceId: alliance.id,
@@ -271,7 +260,104 @@ export class ProjectService {
             budget: input.budget,
             partners: { create: partnerIds.map((organizationId) => ({ organizationId })) },
           },
-        }),
+        });
+      },
+    ));
+  }
+
+  /**
+   * The lead (when given) and the partners must be organizations that are members of the
+   * alliance at `alliancePath` or of one of its ancestors: BAD_USER_INPUT naming the field otherwise.
+   */
+  private async requireMembers(alliancePath: string, leadId: string | null, partnerIds: readonly string[]): Promise<void> {
+    const lineage = alliancePath.split("/").filter(Boolean);
+    const organizations = await this.prisma.organization.findMany({
+      where: { id: { in: [...(leadId ? [leadId] : []), ...partnerIds] } },
+      select: { id: true, memberships: { where: { allianceId: { in: lineage } }, select: { allianceId: true } } },
+    });
+    const eligible = new Map(organizations.map((o) => [o.id, o.memberships.length > 0]));
+    if (leadId) {
+      if (!eligible.has(leadId)) throw badInput("leadOrganizationId", "no organization has this id");
+      if (!eligible.get(leadId)) {
+        throw badInput("leadOrganizationId", "must be a member of the project's alliance or of one of its ancestors");
+      }
+    }
+    const unknown = partnerIds.filter((id) => !eligible.has(id));
+    if (unknown.length) throw badInput("partnerIds", `no organization has the id ${unknown[0]}`, { ids: unknown });
+    const outsiders = partnerIds.filter((id) => !eligible.get(id));
+    if (outsiders.length) {
+      throw badInput("partnerIds", "every partner must be a member of the project's alliance or of one of its ancestors", {
+        ids: outsiders,
+      });
+    }
+  }
+
+  /**
+   * Changes a project's name, dates, budget or partners (ADMIN, COORDINATOR of its subtree;
+   * PARTNER FORBIDDEN); fields not given stay. The budget must be greater than 0 and at least
+   * what the project is funded already (fundings not voided), endDate on or after startDate, and
+   * the partners members of its alliance or of an ancestor (BAD_USER_INPUT otherwise). Name and
+   * budget are always editable; changing which of the project's days lie in a closed reporting
+   * period (its dates), or the partners of a project started on or before the closed date, is a
+   * CONFLICT except for ADMIN (a correction, noted in the audit log).
+   */
+  async update(viewer: Viewer | null, input: UpdateServiceProjectInput): Promise<ServiceProject> {
+    const { project, alliancePath } = await this.requireManageable(viewer, input.id);
+    const name = input.name === undefined || input.name === null ? null : input.name.trim();
+    if (name === "") throw badInput("name", "must not be blank");
+    if (input.budget && input.budget.lte(0)) throw badInput("budget", "must be greater than 0");
+    const startDate = input.startDate ?? project.startDate;
+    const endDate = input.endDate ?? project.endDate;
+    if (endDate && endDate.getTime() < startDate.getTime()) {
+      throw badInput(input.endDate ? "endDate" : "startDate", `endDate (${isoDate(endDate)}) must be on or after startDate (${isoDate(startDate)})`);
+    }
+    const partnerIds = input.partnerIds
+      ? [...new Set(input.partnerIds.map((id) => requireId(id, "partnerIds")))].filter((id) => id !== project.leadOrganizationId)
+      : null;
+    if (partnerIds) await this.requireMembers(alliancePath, null, partnerIds);
+    const startChanged = startDate.getTime() !== project.startDate.getTime();
+    const endChanged = (endDate?.getTime() ?? null) !== (project.endDate?.getTime() ?? null);
+
+    const guard = new ClosedPeriodGuard(this.app, viewer, input);
+    return guard.around(() =>
+      runMutation(this.app, viewer, { operation: "updateServiceProject", input: guard.audit }, async (tx) => {
+        if (startChanged) {
+          const earliest = Math.min(startDate.getTime(), project.startDate.getTime());
+          await guard.check(tx, alliancePath, new Date(earliest), "startDate");
+        }
+        if (endChanged) {
+          // The first day that is in the project on one side and not on the other.
+          const ends = [endDate, project.endDate].filter((d): d is Date => d !== null).map((d) => d.getTime());
+          await guard.check(tx, alliancePath, new Date(Math.min(...ends) + DAY_MS), "endDate");
+        }
+        if (partnerIds) {
+          const current = await tx.projectPartner.findMany({ where: { projectId: project.id }, select: { organizationId: true } });
+          const before = new Set(current.map((p) => p.organizationId));
+          const changed = before.size !== partnerIds.length || partnerIds.some((id) => !before.has(id));
+          if (changed) {
+            await guard.check(tx, alliancePath, new Date(Math.min(startDate.getTime(), project.startDate.getTime())), "partnerIds");
+            await tx.projectPartner.deleteMany({ where: { projectId: project.id } });
+            await tx.projectPartner.createMany({ data: partnerIds.map((organizationId) => ({ projectId: project.id, organizationId })) });
+          }
+        }
+        if (input.budget) {
+          const [funded] = await tx.$queryRaw<{ total: string | null }[]>`
+            SELECT sum(amount)::text AS total FROM funding WHERE project_id = ${project.id}::uuid AND voided_at IS NULL`;
+          const total = new Decimal(funded?.total ?? "0");
+          if (input.budget.lt(total)) {
+            throw badInput("budget", `must be at least the ${total.toFixed(2)} yuan the project is funded already`, { funded: total.toFixed(2) });
+          }
+        }
+        return tx.serviceProject.update({
+          where: { id: project.id },
+          data: {
+            ...(name !== null ? { name } : {}),
+            ...(startChanged ? { startDate } : {}),
+            ...(endChanged ? { endDate } : {}),
+            ...(input.budget ? { budget: input.budget } : {}),
+          },
+        });
+      }),
     );
   }
 

@@ -2,11 +2,12 @@ import type { Viewer } from "../../auth";
 import { inScope } from "../../auth";
 import { findByIdsInOrder, isId, requireId } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
-import { todayInChina } from "../../common/scalars";
+import { isoDate, todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
-import { badInput, forbidden, notFound } from "../../errors";
+import { badInput, conflict, forbidden, notFound } from "../../errors";
 import type { ServiceRecord } from "../../generated/prisma/client";
 import { ProjectService } from "../project";
+import { ClosedPeriodGuard, requireVoidReason } from "../reporting";
 import { ServiceRequestService } from "../service-request";
 import type { RecordServiceInput } from "./service-record.inputs";
 
@@ -29,13 +30,13 @@ export class ServiceRecordService {
     return findByIdsInOrder(this.prisma.serviceRecord, ids);
   }
 
-  /** 户次 and distinct households of each project, counted in SQL in one statement, in key order. */
+  /** 户次 and distinct households of each project (records not voided), counted in SQL in one statement, in key order. */
   async servedCountsOf(projectIds: readonly string[]): Promise<ServedCounts[]> {
     const valid = projectIds.filter(isId);
     const rows = valid.length
       ? await this.prisma.$queryRaw<{ project_id: string; times: number; households: number }[]>`
           SELECT project_id::text AS project_id, count(*)::int AS times, count(DISTINCT household_id)::int AS households
-            FROM service_record WHERE project_id = ANY(${valid}::uuid[])
+            FROM service_record WHERE project_id = ANY(${valid}::uuid[]) AND voided_at IS NULL
            GROUP BY project_id`
       : [];
     const byProject = new Map(rows.map((row) => [row.project_id, row]));
@@ -88,17 +89,20 @@ export class ServiceRecordService {
     }
     if (input.servedOn > todayInChina()) throw badInput("servedOn", "cannot be in the future");
     const serviceRequestId = input.serviceRequestId ? requireId(input.serviceRequestId, "serviceRequestId") : null;
+    const guard = new ClosedPeriodGuard(this.app, viewer, input);
 
-    return runMutation(
+    return guard.around(() => runMutation(
       this.app,
       viewer,
       {
         operation: "recordService",
-        input,
+        input: guard.audit,
+        keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.serviceRecord.findUnique({ where: { id } }),
       },
       async (tx, emit) => {
+        await guard.check(tx, household.alliance.path, input.servedOn, "servedOn");
         if (serviceRequestId) {
           await this.app.get(ServiceRequestService).fulfilInTransaction(tx, emit, scope, serviceRequestId, organizationId, household.id);
         }
@@ -113,6 +117,45 @@ export class ServiceRecordService {
           },
         });
       },
+    ));
+  }
+
+  /**
+   * Voids a service record made in error: ADMIN, a COORDINATOR whose subtree holds the project,
+   * or a PARTNER for a record its own organization made (FORBIDDEN for others' records). The
+   * record stays, with who voided it, when and why, and counts in no 户次 or other figure from
+   * then on. A service request it fulfilled stays FULFILLED and no event is raised: the request
+   * keeps its history, and a need still open is raised anew. `reason` is 1 to 200 characters
+   * (BAD_USER_INPUT); an unknown id is NOT_FOUND; voiding twice is a CONFLICT. Inside a closed
+   * reporting period (by servedOn) only ADMIN may void.
+   */
+  async voidRecord(viewer: Viewer | null, id: string, reason: string): Promise<ServiceRecord> {
+    const scope = await this.app.deps.scopes.of(viewer);
+    const why = requireVoidReason(reason);
+    const record = await this.prisma.serviceRecord.findUnique({
+      where: { id: requireId(id, "id") },
+      include: { project: { select: { alliance: { select: { path: true } } } }, household: { select: { alliance: { select: { path: true } } } } },
+    });
+    if (!record) throw notFound("ServiceRecord");
+    if (viewer?.role === "PARTNER") {
+      if (!viewer.organizationId || record.organizationId !== viewer.organizationId.toLowerCase()) {
+        throw forbidden("A partner voids only the service records its own organization made");
+      }
+    } else if (!inScope(scope, record.project.alliance.path)) {
+      throw forbidden("This service record is outside your subtree");
+    }
+    if (record.voidedAt) throw conflict(`id: this service record was voided already, on ${isoDate(record.voidedAt)}`, { field: "id" });
+    const guard = new ClosedPeriodGuard(this.app, viewer, { id: record.id, reason: why });
+    return guard.around(() =>
+      runMutation(this.app, viewer, { operation: "voidServiceRecord", input: guard.audit }, async (tx) => {
+        await guard.check(tx, record.household.alliance.path, record.servedOn, "id");
+        const voided = await tx.serviceRecord.updateMany({
+          where: { id: record.id, voidedAt: null },
+          data: { voidedAt: new Date(), voidedById: viewer?.accountId ?? null, voidReason: why },
+        });
+        if (voided.count === 0) throw conflict("id: this service record was voided meanwhile", { field: "id" });
+        return tx.serviceRecord.findUniqueOrThrow({ where: { id: record.id } });
+      }),
     );
   }
 }

@@ -7,7 +7,7 @@ import { containsPersonalNumber, PERSONAL_NUMBER_MESSAGE } from "../../common/va
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
-import type { PendingEvent, ServiceRequestEventPayload, StoredEvent } from "../../pubsub";
+import type { OrganizationMembershipsPayload, PendingEvent, ServiceRequestEventPayload, StoredEvent } from "../../pubsub";
 import type { DeliveryPreparer } from "../../pubsub/event-feed";
 import { viewKey } from "../../pubsub/view-key";
 import { prepareServiceRequestDeliveries, type EventAudience, type EventNeeds } from "./service-request.event-loaders";
@@ -182,6 +182,25 @@ export class ServiceRequestService {
     const fulfilled = await tx.serviceRequest.findUniqueOrThrow({ where: { id } });
     emit(serviceRequestEvent("FULFILLED", fulfilled, request.alliance.path));
     return fulfilled;
+  }
+
+  /**
+   * Inside the transaction of an organization leaving the alliance at `leftPath`: its CLAIMED
+   * requests in that subtree that no membership left (`remainingPaths`) lets it see go back to
+   * OPEN (claimer cleared), each with a RELEASED event; returns their ids.
+   */
+  async releaseClaimsOnLeaving(tx: Tx, emit: Emit, organizationId: string, leftPath: string, remainingPaths: readonly string[]): Promise<string[]> {
+    const stillSeen = remainingPaths.length
+      ? Prisma.sql`AND NOT (${Prisma.join(remainingPaths.map((root) => Prisma.sql`a.path LIKE ${`${root}%`}`), " OR ")})`
+      : Prisma.empty;
+    const released = await tx.$queryRaw<{ id: string; allianceId: string; category: ServiceCategory; path: string }[]>`
+      UPDATE service_request sr SET status = 'OPEN', claimed_by_id = NULL, claimed_at = NULL
+        FROM alliance a
+       WHERE a.id = sr.alliance_id AND sr.claimed_by_id = ${organizationId}::uuid AND sr.status = 'CLAIMED'
+         AND a.path LIKE ${`${leftPath}%`} ${stillSeen}
+      RETURNING sr.id::text AS id, sr.alliance_id::text AS "allianceId", sr.category::text AS category, a.path`;
+    for (const request of released) emit(serviceRequestEvent("RELEASED", request, request.path));
+    return released.map((request) => request.id);
   }
 
   /** Requests by id, in key order, null for misses; no scope check (callers reach them through records in scope). */
@@ -463,7 +482,9 @@ export class ServiceRequestService {
    * `allianceId` outside the viewer's scope fails the subscription with FORBIDDEN, and an
    * `after` older than the kept events with BAD_USER_INPUT, before anything is delivered.
    * `needs` (what the subscription's selection shows) lets live events' records be loaded once
-   * for all subscribers (see service-request.event-loaders.ts).
+   * for all subscribers (see service-request.event-loaders.ts). A PARTNER's scope follows its
+   * organization's memberships while subscribed: once it leaves an alliance (an
+   * ORGANIZATION_MEMBERSHIPS event, in log order with the rest), events of that subtree stop.
    */
   async events(
     viewer: Viewer | null,
@@ -471,7 +492,7 @@ export class ServiceRequestService {
     after?: string | null,
     needs?: EventNeeds,
   ): Promise<AsyncIterable<StoredEvent<"SERVICE_REQUEST_EVENTS">>> {
-    const scope = await this.app.deps.scopes.of(viewer);
+    let scope = await this.app.deps.scopes.of(viewer);
     const root = filter?.allianceId
       ? (await this.app.deps.scopes.requireAlliance(viewer, requireId(filter.allianceId, "filter.allianceId"))).path
       : null;
@@ -480,7 +501,20 @@ export class ServiceRequestService {
     if (after !== undefined && after !== null && !/^\d{1,18}$/.test(after)) {
       throw badInput("after", "must be the id of an event you received");
     }
+    const ownOrganization = viewer?.role === "PARTNER" ? (viewer.organizationId?.toLowerCase() ?? null) : null;
+    let audience: EventAudience | undefined;
     const accepts = (stored: StoredEvent): boolean => {
+      if (stored.topic === "ORGANIZATION_MEMBERSHIPS") {
+        const change = stored.payload as OrganizationMembershipsPayload;
+        if (viewer && ownOrganization && change.organizationId.toLowerCase() === ownOrganization) {
+          scope = this.app.deps.scopes.replacePartnerPaths(viewer, change.paths);
+          if (audience) {
+            audience.scope = scope;
+            audience.view = viewKey(viewer, scope);
+          }
+        }
+        return false;
+      }
       if (stored.topic !== "SERVICE_REQUEST_EVENTS") return false;
       const event = stored.payload as ServiceRequestEventPayload;
       return (
@@ -492,7 +526,7 @@ export class ServiceRequestService {
     };
     const { feed } = this.app.deps.pubsub;
     feed.prepareWith("SERVICE_REQUEST_EVENTS", this.prepareDeliveries);
-    const audience: EventAudience | undefined = viewer && needs ? { viewer, scope, view: viewKey(viewer, scope), needs } : undefined;
+    audience = viewer && needs ? { viewer, scope, view: viewKey(viewer, scope), needs } : undefined;
     const stream = await feed.subscribe({ after: after ? BigInt(after) : undefined, accepts, audience });
     return stream as AsyncIterableIterator<StoredEvent<"SERVICE_REQUEST_EVENTS">>;
   }

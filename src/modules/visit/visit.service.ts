@@ -5,11 +5,12 @@ import { runMutation } from "../../common/mutation";
 import { partitionedPages, type PageArgs, type PartitionPage } from "../../common/pagination";
 import { isoDate, todayInChina } from "../../common/scalars";
 import type { App } from "../../context";
-import { AppError, badInput, ErrorCode, forbidden } from "../../errors";
+import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from "../../errors";
 import { Prisma, type Visit } from "../../generated/prisma/client";
 import { AssignmentService } from "../assignment";
 import { HouseholdService } from "../household";
 import { OrganizationService } from "../organization";
+import { ClosedPeriodGuard, requireVoidReason } from "../reporting";
 import { ServiceRequestService } from "../service-request";
 import type { RecordVisitInput } from "./visit.inputs";
 
@@ -60,13 +61,13 @@ export class VisitService {
     });
   }
 
-  /** The day of each household's latest visit (null when never visited), in key order, in one statement. */
+  /** The day of each household's latest visit not voided (null when never visited), in key order, in one statement. */
   async lastVisitOn(householdIds: readonly string[]): Promise<(Date | null)[]> {
     const valid = householdIds.filter(isId);
     const rows = valid.length
       ? await this.prisma.$queryRaw<{ id: string; last: string }[]>`
           SELECT household_id::text AS id, max(visited_on)::text AS last
-            FROM visit WHERE household_id = ANY(${valid}::uuid[]) GROUP BY household_id`
+            FROM visit WHERE household_id = ANY(${valid}::uuid[]) AND voided_at IS NULL GROUP BY household_id`
       : [];
     const byHousehold = new Map(rows.map((row) => [row.id, new Date(`${row.last}T00:00:00Z`)]));
     return householdIds.map((id) => byHousehold.get(id) ?? null);
@@ -90,17 +91,20 @@ export class VisitService {
     const organizationId = await this.visitingOrganization(viewer, input.organizationId);
     if (viewer?.role === "PARTNER" && organizationId) await this.requireAssignedVisit(organizationId, household.id, input.visitedOn, today);
     const needs = [...new Set(input.needs ?? [])];
+    const guard = new ClosedPeriodGuard(this.app, viewer, input);
 
-    return runMutation(
+    return guard.around(() => runMutation(
       this.app,
       viewer,
       {
         operation: "recordVisit",
-        input,
+        input: guard.audit,
+        keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.visit.findUnique({ where: { id } }),
       },
       async (tx, emit) => {
+        await guard.check(tx, alliancePath, input.visitedOn, "visitedOn");
         const visit = await tx.visit.create({
           data: {
             householdId: household.id,
@@ -127,6 +131,38 @@ export class VisitService {
         }
         return visit;
       },
+    ));
+  }
+
+  /**
+   * Voids a visit recorded in error: ADMIN, a COORDINATOR whose subtree holds the household, or
+   * a PARTNER for a visit its own organization made to a household in its scope (FORBIDDEN
+   * otherwise). The visit stays, with who voided it, when and why, and counts in no figure from
+   * then on; the needs it raised stay as they are (they were found, whoever recorded the visit).
+   * `reason` is 1 to 200 characters (BAD_USER_INPUT); an unknown id is NOT_FOUND; voiding twice
+   * is a CONFLICT. Inside a closed reporting period (by visitedOn) only ADMIN may void.
+   */
+  async voidVisit(viewer: Viewer | null, id: string, reason: string): Promise<Visit> {
+    await this.app.deps.scopes.of(viewer);
+    const why = requireVoidReason(reason);
+    const visit = await this.prisma.visit.findUnique({ where: { id: requireId(id, "id") } });
+    if (!visit) throw notFound("Visit");
+    const { alliancePath } = await this.app.get(HouseholdService).requireInScope(viewer, visit.householdId);
+    if (viewer?.role === "PARTNER" && (!viewer.organizationId || visit.organizationId !== viewer.organizationId.toLowerCase())) {
+      throw forbidden("A partner voids only the visits its own organization made");
+    }
+    if (visit.voidedAt) throw conflict(`id: this visit was voided already, on ${isoDate(visit.voidedAt)}`, { field: "id" });
+    const guard = new ClosedPeriodGuard(this.app, viewer, { id: visit.id, reason: why });
+    return guard.around(() =>
+      runMutation(this.app, viewer, { operation: "voidVisit", input: guard.audit }, async (tx) => {
+        await guard.check(tx, alliancePath, visit.visitedOn, "id");
+        const voided = await tx.visit.updateMany({
+          where: { id: visit.id, voidedAt: null },
+          data: { voidedAt: new Date(), voidedById: viewer?.accountId ?? null, voidReason: why },
+        });
+        if (voided.count === 0) throw conflict("id: this visit was voided meanwhile", { field: "id" });
+        return tx.visit.findUniqueOrThrow({ where: { id: visit.id } });
+      }),
     );
   }
 

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { ConnectionType } from "../../common/pagination";
-import { DateScalar } from "../../common/scalars";
+import { DateScalar, DateTimeScalar } from "../../common/scalars";
 
 @ObjectType({ description: "探访关爱 record." })
 export class Visit {
@@ -16,8 +16,18 @@ export class Visit {
   @Field(() => String, { nullable: true })
   note: string | null;
 
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the visit was voided (voidVisit); a voided visit stays listed but counts in no figure. Null while it counts.",
+  })
+  voidedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Why it was voided, as given to voidVisit; null while it counts." })
+  voidReason: string | null;
+
   householdId: string;
   organizationId: string | null;
+  voidedById: string | null;
 }
 
 export const VisitConnection = ConnectionType(Visit, "Visit");
