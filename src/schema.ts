@@ -12,10 +12,17 @@ import { AccountResolver } from "./modules/account";
 import { AllianceResolver } from "./modules/alliance";
 import { FundingResolver, ServiceProjectFundingResolver, WelfareLotteryGrantResolver } from "./modules/funding";
 import { HouseholdAssignmentResolver, HouseholdAssignmentsResolver } from "./modules/assignment";
-import { HouseholdMemberResolver, HouseholdResolver, markSubscriptionContext } from "./modules/household";
+import {
+  HouseholdCategoryChangeResolver,
+  HouseholdMemberChangeResolver,
+  HouseholdMemberResolver,
+  HouseholdResolver,
+  markSubscriptionContext,
+} from "./modules/household";
 import { AllianceMembersResolver, OrganizationResolver } from "./modules/organization";
 import { PersonalDataAccessResolver } from "./modules/personal-data";
 import { AllianceProjectsResolver, OrganizationProjectsResolver, ServiceProjectResolver } from "./modules/project";
+import { AllianceReportingResolver, ReportingResolver } from "./modules/reporting";
 import { ServiceProjectServedResolver, ServiceRecordResolver } from "./modules/service-record";
 import {
   AllianceServiceRequestsResolver,
@@ -119,6 +126,8 @@ const resolvers = [
   ServiceProjectFundingResolver,
   HouseholdResolver,
   HouseholdMemberResolver,
+  HouseholdCategoryChangeResolver,
+  HouseholdMemberChangeResolver,
   HouseholdAssignmentResolver,
   HouseholdAssignmentsResolver,
   PersonalDataAccessResolver,
@@ -132,6 +141,8 @@ const resolvers = [
   AllianceServiceRequestsResolver,
   StatsResolver,
   AllianceStatsResolver,
+  ReportingResolver,
+  AllianceReportingResolver,
 ] as const;
 
 /** Builds the schema of every module with class-validator validation on. */

@@ -1,0 +1,50 @@
+import { isoDate } from "../../common/scalars";
+import { Prisma } from "../../generated/prisma/client";
+import type { AllianceStats, MonthlyPopulation } from "../stats";
+
+/** A calendar day as stored ("2025-06-30"), back to a Date at UTC midnight. */
+export function dayOf(iso: string): Date {
+  return new Date(`${iso}T00:00:00Z`);
+}
+
+/** Figures whose value does not depend on the period: kept as stored when a correction recomputes the rest. */
+export const UNDATED_FIGURES = ["alliancesByLevel", "standardOperationRate", "openServiceRequests"] as const;
+
+/** The figures as `closed_figures.figures` holds them (JSON). */
+type StoredFigures = Omit<AllianceStats, "from" | "to" | "fundingTotal" | "fundingBySource" | "lowIncomePopulationByMonth"> & {
+  from: string;
+  to: string;
+  fundingTotal: string;
+  fundingBySource: { source: AllianceStats["fundingBySource"][number]["source"]; amount: string }[];
+  lowIncomePopulationByMonth: (Omit<MonthlyPopulation, "asOf"> & { asOf: string })[];
+};
+
+/**
+ * Figures as stored in `closed_figures.figures`: every AllianceStats field, the monthly rows
+ * awaited, Money as strings with two decimals, dates as ISO days.
+ */
+export async function encodeFigures(stats: AllianceStats): Promise<Record<string, unknown>> {
+  const plain = { ...stats, lowIncomePopulationByMonth: await stats.lowIncomePopulationByMonth() };
+  return JSON.parse(
+    JSON.stringify(plain, function (this: Record<string, unknown>, key, value: unknown) {
+      const raw = this[key];
+      if (raw instanceof Date) return isoDate(raw);
+      if (Prisma.Decimal.isDecimal(raw)) return (raw as Prisma.Decimal).toFixed(2);
+      return value;
+    }),
+  ) as Record<string, unknown>;
+}
+
+/** Stored figures back to AllianceStats: dates to Date, Money to Decimal, the monthly rows behind a function. */
+export function decodeFigures(stored: unknown): AllianceStats {
+  const figures = (typeof stored === "string" ? JSON.parse(stored) : stored) as StoredFigures;
+  const monthly: MonthlyPopulation[] = (figures.lowIncomePopulationByMonth ?? []).map((row) => ({ ...row, asOf: dayOf(row.asOf) }));
+  return {
+    ...figures,
+    from: dayOf(figures.from),
+    to: dayOf(figures.to),
+    fundingTotal: new Prisma.Decimal(figures.fundingTotal),
+    fundingBySource: figures.fundingBySource.map((row) => ({ ...row, amount: new Prisma.Decimal(row.amount) })),
+    lowIncomePopulationByMonth: () => Promise.resolve(monthly),
+  };
+}
