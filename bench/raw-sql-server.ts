@@ -155,20 +155,22 @@ export const STATEMENTS: Record<string, { text: string; values: (url: URL) => un
  */
 const STATS_ROOT = `SELECT path, level::text AS level FROM alliance WHERE id = $1::uuid`;
 const STATS_POPULATION = `
-  SELECT h.category::text AS category, sum(h.size)::int AS persons
-    FROM household h WHERE h.alliance_id IN (SELECT id FROM alliance WHERE path LIKE $1)
-   GROUP BY h.category`;
+  SELECT s.category::text AS category, sum(s.persons)::int AS persons
+    FROM household_state s
+   WHERE s.alliance_id IN (SELECT id FROM alliance WHERE path LIKE $1)
+     AND s.valid_from <= $2::date AND (s.valid_to IS NULL OR s.valid_to > $2::date) AND s.category IS NOT NULL
+   GROUP BY s.category`;
 const STATS_SERVED = `
   SELECT COALESCE(sum(s.records), 0)::int AS records, count(*)::int AS households
     FROM (SELECT r.household_id, count(*) AS records FROM service_record r
-           WHERE r.served_on BETWEEN $2::date AND $3::date GROUP BY r.household_id) s
+           WHERE r.served_on BETWEEN $2::date AND $3::date AND r.voided_at IS NULL GROUP BY r.household_id) s
     JOIN household h ON h.id = s.household_id
    WHERE h.alliance_id IN (SELECT id FROM alliance WHERE path LIKE $1)`;
 const STATS_VISITED = `
   SELECT count(*)::int AS visits, count(*) FILTER (WHERE v.happiness_list_delivered)::int AS happiness_lists
     FROM visit v JOIN household h ON h.id = v.household_id
    WHERE h.alliance_id IN (SELECT id FROM alliance WHERE path LIKE $1)
-     AND v.visited_on BETWEEN $2::date AND $3::date`;
+     AND v.visited_on BETWEEN $2::date AND $3::date AND v.voided_at IS NULL`;
 const STATS_SMALL = `
   WITH within AS (SELECT id, level, operating_status FROM alliance WHERE path LIKE $1),
   active AS (
@@ -188,7 +190,7 @@ const STATS_SMALL = `
     (SELECT json_object_agg(COALESCE(source, 'TOTAL'), amount) FROM (
        SELECT f.source::text AS source, round(sum(f.amount), 2)::text AS amount
          FROM funding f JOIN service_project p ON p.id = f.project_id
-        WHERE p.alliance_id IN (SELECT id FROM within) AND f.received_on BETWEEN $2::date AND $3::date
+        WHERE p.alliance_id IN (SELECT id FROM within) AND f.received_on BETWEEN $2::date AND $3::date AND f.voided_at IS NULL
         GROUP BY ROLLUP (f.source)) m) AS money,
     (SELECT count(*)::int FROM service_request q WHERE q.alliance_id IN (SELECT id FROM within) AND q.status = 'OPEN') AS open`;
 
@@ -203,7 +205,7 @@ async function stats(pool: pg.Pool, url: URL): Promise<string> {
   if (!root) return JSON.stringify({ data: null });
   const prefix = `${root.path.replace(/[\\%_]/g, "\\$&")}%`;
   const [population, served, visited, small] = await Promise.all([
-    pool.query<{ category: string; persons: number }>(STATS_POPULATION, [prefix]),
+    pool.query<{ category: string; persons: number }>(STATS_POPULATION, [prefix, to]),
     pool.query<{ records: number; households: number }>(STATS_SERVED, [prefix, from, to]),
     pool.query<{ visits: number; happiness_lists: number }>(STATS_VISITED, [prefix, from, to]),
     pool.query<{

@@ -22,7 +22,9 @@ import { apportion, Random } from "./random";
 /**
  * The figures the demo dataset reproduces: `stats(<台州市>, 2025-01-01, 2025-06-30)` answers
  * exactly these (the bureau's published figures, see the reference document), and the
- * welfare-lottery grants of 2024 and 2025 add up to `grants2024And2025`.
+ * welfare-lottery grants of 2024 and 2025 add up to `grants2024And2025`. The population figures
+ * are those on `to`: households enter, change category and leave before and after that day, and
+ * their history is drawn around the reference sets so that on that day they add up exactly.
  */
 export const DEMO_FIGURES = {
   from: "2025-01-01",
@@ -45,6 +47,7 @@ export interface DemoRows {
   organization: unknown[][];
   alliance_membership: unknown[][];
   household: unknown[][];
+  household_category_change: unknown[][];
   service_project: unknown[][];
   project_partner: unknown[][];
   welfare_lottery_grant: unknown[][];
@@ -53,6 +56,7 @@ export interface DemoRows {
   service_request: unknown[][];
   service_record: unknown[][];
   household_assignment: unknown[][];
+  reporting_close: unknown[][];
 }
 
 /** Ids of the places and organizations the demo accounts and the documentation refer to. */
@@ -139,12 +143,32 @@ interface HouseholdHead {
   surname: string;
   headName: string;
   headBirth: number;
-  size: number;
+  recognized: number;
+  /** Members from the recognition day on (the head first). */
+  founding: number;
+  /** Days on which a child was born into the household (an extra member from that day). */
+  births: number[];
+  /** Days on which a founding member (the last ones, never the head) died: their left_on. */
+  deaths: number[];
+  /** Who recorded the member changes. */
+  recordedBy: string;
+}
+
+/** A household's history: its category changes from its recognition day on, its exit, its members' days. */
+interface HistoryPlan {
+  recognized: number;
+  /** In day order, the first on `recognized`; the last is the household's current category. */
+  changes: { on: number; category: Category }[];
+  exited: number | null;
+  exitReason: string | null;
+  founding: number;
+  births: number[];
+  deaths: number[];
 }
 
 /**
  * The members of every household (household_member rows), made on demand a slice of
- * households at a time so that the 262,297 rows never sit in memory together. Each household's
+ * households at a time so that the ~274,000 rows never sit in memory together. Each household's
  * members come from a generator seeded by the dataset's seed and the household's position, so
  * any slicing gives the same rows.
  */
@@ -153,12 +177,87 @@ export interface HouseholdMembers {
   readonly total: number;
   /** The rows of about `rows` members at a time, households kept whole, in household order. */
   chunks(rows: number): Generator<unknown[][]>;
+  /** The household_member_change rows of the births and deaths (ADDED and REMOVED), a few thousand. */
+  changes(): unknown[][];
 }
 
 interface HouseholdInfo {
   id: string;
+  /** The current category (after all changes). */
   category: Category;
   village: AllianceNode;
+  recognized: number;
+  /** The exit day (the first day it is no longer followed), or null. */
+  exited: number | null;
+  changes: { on: number; category: Category }[];
+  /** Registered before and never changed since: no category change, no exit, no member change. */
+  stable: boolean;
+}
+
+const LOW_CATEGORIES: Category[] = ["DIBAO", "DIBAO_MARGINAL", "EXTREME_POVERTY"];
+const ALL_CATEGORIES: Category[] = [...LOW_CATEGORIES, "OTHER_MONITORED"];
+/** How likely a household changing category moves from or to each one (特困 rarely changes). */
+const CHANGE_WEIGHTS: Record<Category, number> = { DIBAO: 60, DIBAO_MARGINAL: 30, EXTREME_POVERTY: 4, OTHER_MONITORED: 30 };
+const CHANGE_REASONS = ["家庭收入变化，重新认定", "年度复核调整类别", "家庭成员就业情况变化", "因病支出增加，申请调整", "动态监测核查后调整"];
+const EXIT_REASONS = ["NO_LONGER_ELIGIBLE", "MOVED_AWAY", "DECEASED", "MERGED"];
+const EXIT_NOTES: Record<string, string> = {
+  NO_LONGER_ELIGIBLE: "家庭收入超过标准，不再符合条件",
+  MOVED_AWAY: "户籍迁出本市",
+  DECEASED: "户主去世",
+  MERGED: "并入子女家庭",
+};
+/** Exit reasons by the category a household leaves from, weights in EXIT_REASONS order. */
+const EXIT_WEIGHTS: Record<Category, number[]> = {
+  DIBAO: [55, 15, 20, 10],
+  DIBAO_MARGINAL: [65, 20, 10, 5],
+  EXTREME_POVERTY: [5, 5, 80, 10],
+  OTHER_MONITORED: [60, 25, 10, 5],
+};
+/** Extra households (beyond the reference sets) that left before 2025-06-30: [count, low-income, exit days]. */
+const EXTRA_EXITED: [number, boolean, { from: number; to: number }][] = [
+  [650, true, { from: day("2025-01-01"), to: day("2025-06-30") }],
+  [150, true, { from: day("2024-07-01"), to: day("2024-12-31") }],
+  [1_200, false, { from: day("2025-01-01"), to: day("2025-06-30") }],
+  [300, false, { from: day("2024-07-01"), to: day("2024-12-31") }],
+];
+/** Extra households recognized in July–December 2025: [count, low-income]. */
+const EXTRA_LATER: [number, boolean][] = [
+  [500, true],
+  [900, false],
+];
+/** The demo city's half-year closed by the demo admin, and when. */
+const CLOSED_THROUGH = "2025-06-30";
+const CLOSED_ON = "2025-07-15";
+/** The grant whose one allocation in the half-year was voided (its `allocated` leaves it out). */
+const VOIDED_ALLOCATION = "浙财社〔2025〕19号";
+const VOID_REASONS = {
+  visit: ["重复录入：同一次探访登记了两次", "录错户：实际探访的是邻户", "探访日期有误，已按实际日期重新登记"],
+  serviceRecord: ["重复登记", "服务未实际开展", "录错服务对象"],
+};
+
+const isLow = (category: Category) => category !== "OTHER_MONITORED";
+/** The household's last followed day (the day before its exit), or Infinity. */
+const lastDay = (h: HouseholdInfo) => (h.exited === null ? Infinity : h.exited - 1);
+/** The days of `window` on which `h` is followed and of a category `want` accepts, as inclusive ranges. */
+function rangesIn(h: HouseholdInfo, window: { from: number; to: number }, want: (category: Category) => boolean) {
+  const out: { from: number; to: number }[] = [];
+  h.changes.forEach((change, i) => {
+    if (!want(change.category)) return;
+    const next = i + 1 < h.changes.length ? h.changes[i + 1].on - 1 : Infinity;
+    const from = Math.max(change.on, window.from);
+    const to = Math.min(next, lastDay(h), window.to);
+    if (from <= to) out.push({ from, to });
+  });
+  return out;
+}
+/** A day drawn uniformly from inclusive ranges. */
+function dayIn(rng: Random, ranges: readonly { from: number; to: number }[]): number {
+  let k = rng.int(0, ranges.reduce((sum, r) => sum + r.to - r.from + 1, 0) - 1);
+  for (const r of ranges) {
+    if (k <= r.to - r.from) return r.from + k;
+    k -= r.to - r.from + 1;
+  }
+  throw new Error("no day to draw from");
 }
 
 const SERVICE_CATEGORIES = [
@@ -235,6 +334,7 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     organization: [],
     alliance_membership: [],
     household: [],
+    household_category_change: [],
     service_project: [],
     project_partner: [],
     welfare_lottery_grant: [],
@@ -243,6 +343,7 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     service_request: [],
     service_record: [],
     household_assignment: [],
+    reporting_close: [],
   };
   const between = (window: { from: number; to: number }) => rng.int(window.from, window.to);
   const placeName = (taken: Set<string>, suffix: string) => {
@@ -391,8 +492,6 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
   const households: HouseholdInfo[] = [];
   const heads: HouseholdHead[] = [];
   const idNumbers = new Set<string>();
-  const personName = (surname: string) =>
-    surname + rng.pick(GIVEN_NAME_CHARS) + (rng.chance(0.7) ? rng.pick(GIVEN_NAME_CHARS) : "");
   const countyWeights = COUNTIES.map((c) => c.weight);
   const villageTables = counties.map((county) => {
     const villages = villagesOf(county);
@@ -419,32 +518,145 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     ["EXTREME_POVERTY", DEMO_FIGURES.lowIncomePopulation.extremePoverty],
     ["OTHER_MONITORED", DEMO_FIGURES.lowIncomePopulation.otherMonitored],
   ];
+  // The demo accounts' ids (their own generator) record the history of 2025.
+  const accountRng = new Random(`${seed}/accounts`);
+  const accountIds = Object.fromEntries(DEMO_USERNAMES.map((username) => [username, accountRng.uuid()]));
+  // History decisions and the extra households have their own generator, so that the households
+  // of the reference sets are the same draws as without history.
+  const hrng = new Random(`${seed}/history`);
+  const recorder = (c: number) => (c === wenling.county ? accountIds["wenling-coordinator"] : accountIds["demo-admin"]);
+  /** A head of household: id, names, birth day and a unique 身份证号 under the county's code. */
+  const makeHead = (r: Random, category: Category, c: number) => {
+    const [birthFrom, birthTo] = HEAD_BIRTH[category].map(day);
+    const id = r.uuid();
+    const surname = r.pick(SURNAMES);
+    const headName = surname + r.pick(GIVEN_NAME_CHARS) + (r.chance(0.7) ? r.pick(GIVEN_NAME_CHARS) : "");
+    const headBirth = r.int(birthFrom, birthTo);
+    let idNumber: string;
+    do {
+      const first17 = `${COUNTIES[c].regionCode}${isoDay(headBirth).replaceAll("-", "")}${String(r.int(0, 999)).padStart(3, "0")}`;
+      idNumber = first17 + residentIdCheckCharacter(first17);
+    } while (idNumbers.has(idNumber));
+    idNumbers.add(idNumber);
+    return { id, surname, headName, headBirth, idNumber };
+  };
+  const addHousehold = (
+    head: { id: string; surname: string; headName: string; headBirth: number; idNumber: string },
+    village: AllianceNode,
+    plan: HistoryPlan,
+  ) => {
+    const { changes, exited } = plan;
+    const category = changes[changes.length - 1].category;
+    const size = plan.founding + plan.births.length - plan.deaths.length;
+    const index = households.length;
+    const stable = changes.length === 1 && exited === null && plan.births.length + plan.deaths.length === 0;
+    households.push({ id: head.id, category, village, recognized: plan.recognized, exited, changes, stable });
+    (changes.some((ch) => ch.category !== "OTHER_MONITORED") ? village.low : village.other).push(index);
+    rows.household.push([
+      head.id, village.id, category, head.headName, head.idNumber, size, instant(plan.recognized, 9),
+      isoDay(plan.recognized), exited === null ? "ACTIVE" : "EXITED", exited === null ? null : isoDay(exited), plan.exitReason,
+    ]);
+    const by = recorder(village.county);
+    changes.forEach((change, i) => {
+      const recordedOn = change.on + (i === 0 ? 0 : hrng.int(0, 4));
+      rows.household_category_change.push([
+        hrng.uuid(), head.id, i === 0 ? "REGISTERED" : "CATEGORY_CHANGED", change.category, isoDay(change.on),
+        i === 0 ? null : hrng.pick(CHANGE_REASONS), null, change.on >= PERIOD.from ? by : null,
+        i === 0 ? instant(change.on, 9) : instant(recordedOn, 10, hrng.int(0, 59)),
+      ]);
+    });
+    if (exited !== null) {
+      rows.household_category_change.push([
+        hrng.uuid(), head.id, "EXITED", null, isoDay(exited), EXIT_NOTES[plan.exitReason!], plan.exitReason,
+        exited >= PERIOD.from ? by : null, instant(exited + hrng.int(0, 4), 10, hrng.int(0, 59)),
+      ]);
+    }
+    heads.push({ id: head.id, surname: head.surname, headName: head.headName, headBirth: head.headBirth, recognized: plan.recognized, founding: plan.founding, births: plan.births, deaths: plan.deaths, recordedBy: by });
+  };
+  /** Another category than `category`: among the low-income ones, or any. */
+  const otherThan = (category: Category, lowOnly: boolean) => {
+    const options = (lowOnly ? LOW_CATEGORIES : ALL_CATEGORIES).filter((c) => c !== category);
+    return options[hrng.weighted(options.map((c) => CHANGE_WEIGHTS[c]))];
+  };
+  const exitReason = (category: Category) => EXIT_REASONS[hrng.weighted(EXIT_WEIGHTS[category])];
+
+  // The reference households: on 2025-06-30 each is of its category with its size, so the persons
+  // add up to the reference figures; before and after that day their history may differ.
   for (const [category, persons] of categories) {
     const sizes = SIZES[category];
     const weights = sizes.map(([, w]) => w);
-    const [birthFrom, birthTo] = HEAD_BIRTH[category].map(day);
+    const low = category !== "OTHER_MONITORED";
     let left = persons;
     while (left > 0) {
       const size = Math.min(left, sizes[rng.weighted(weights)][0]);
       left -= size;
       const c = rng.weighted(countyWeights);
       const village = pickVillage(c);
-      const id = rng.uuid();
-      const surname = rng.pick(SURNAMES);
-      const headName = personName(surname);
-      const headBirth = rng.int(birthFrom, birthTo);
-      let idNumber: string;
-      do {
-        const first17 = `${COUNTIES[c].regionCode}${isoDay(headBirth).replaceAll("-", "")}${String(rng.int(0, 999)).padStart(3, "0")}`;
-        idNumber = first17 + residentIdCheckCharacter(first17);
-      } while (idNumbers.has(idNumber));
-      idNumbers.add(idNumber);
-      const index = households.length;
-      households.push({ id, category, village });
-      (category === "OTHER_MONITORED" ? village.other : village.low).push(index);
-      rows.household.push([id, village.id, category, headName, idNumber, size, instant(between(householdCreated), 9)]);
-      heads.push({ id, surname, headName, headBirth, size });
+      const head = makeHead(rng, category, c);
+      let recognized = between(householdCreated);
+      // Entries of 2025: recognized in January–June.
+      if (hrng.chance(low ? 0.035 : 0.015)) recognized = hrng.int(PERIOD.from, PERIOD.to);
+      const changes: { on: number; category: Category }[] = [{ on: recognized, category }];
+      if (recognized < PERIOD.from) {
+        const r = hrng.next();
+        const lastOf2024 = day("2024-12-31");
+        const in2024 = Math.max(recognized + 30, day("2024-01-01"));
+        if (low && r < 0.012) changes.unshift({ on: recognized, category: "OTHER_MONITORED" });
+        else if (low && r < 0.032) changes.unshift({ on: recognized, category: otherThan(category, true) });
+        else if (!low && r < 0.004) changes.unshift({ on: recognized, category: otherThan(category, true) });
+        if (changes.length === 2) changes[1] = { on: hrng.int(PERIOD.from, PERIOD.to), category };
+        else if (r < (low ? 0.06 : 0.014) && in2024 <= lastOf2024) {
+          changes.unshift({ on: recognized, category: otherThan(category, !low || hrng.chance(0.7)) });
+          changes[1] = { on: hrng.int(in2024, lastOf2024), category };
+        }
+      }
+      // After the half-year: some change category or leave in July–December.
+      let exited: number | null = null;
+      let reason: string | null = null;
+      const r2 = hrng.next();
+      if (r2 < (low ? 0.015 : 0.008)) {
+        exited = hrng.int(H2_2025.from, H2_2025.to);
+        reason = exitReason(category);
+      } else if (r2 < (low ? 0.035 : 0.013)) {
+        changes.push({ on: hrng.int(H2_2025.from, H2_2025.to), category: otherThan(category, low && hrng.chance(0.6)) });
+      }
+      // Members: births and deaths around the half-year; the persons on 2025-06-30 stay `size`.
+      const births: number[] = [];
+      const deaths: number[] = [];
+      let founding = size;
+      if (recognized < PERIOD.from && size >= 2 && hrng.chance(0.006)) {
+        births.push(hrng.int(PERIOD.from, PERIOD.to));
+        founding -= 1;
+      }
+      if (recognized < PERIOD.from && hrng.chance(0.008)) {
+        deaths.push(hrng.int(PERIOD.from, PERIOD.to));
+        founding += 1;
+      }
+      if (exited === null && founding - deaths.length >= 2 && hrng.chance(0.006)) deaths.push(hrng.int(H2_2025.from, H2_2025.to));
+      if (exited === null && size <= 5 && hrng.chance(0.005)) births.push(hrng.int(H2_2025.from, H2_2025.to));
+      addHousehold(head, village, { recognized, changes, exited, exitReason: reason, founding, births, deaths });
     }
+  }
+  // Extra households beyond the reference sets: those that left before 2025-06-30 (most in
+  // January–June 2025, some in late 2024), and those recognized in July–December 2025.
+  const extraHousehold = (category: Category, recognized: number, exited: number | null) => {
+    const c = hrng.weighted(countyWeights);
+    const sizes = SIZES[category];
+    const founding = sizes[hrng.weighted(sizes.map(([, w]) => w))][0];
+    const changes = [{ on: recognized, category }];
+    addHousehold(makeHead(hrng, category, c), pickVillage(c), {
+      recognized, changes, exited, exitReason: exited === null ? null : exitReason(category), founding, births: [], deaths: [],
+    });
+  };
+  const lowCategory = () => LOW_CATEGORIES[hrng.weighted([70, 20, 10])];
+  for (const [count, low, window] of EXTRA_EXITED) {
+    for (let i = 0; i < count; i += 1) {
+      const exited = hrng.int(window.from, window.to);
+      extraHousehold(low ? lowCategory() : "OTHER_MONITORED", hrng.int(householdCreated.from, Math.min(householdCreated.to, exited - 60)), exited);
+    }
+  }
+  for (const [count, low] of EXTRA_LATER) {
+    for (let i = 0; i < count; i += 1) extraHousehold(low ? lowCategory() : "OTHER_MONITORED", hrng.int(H2_2025.from, H2_2025.to), null);
   }
   for (const node of [...allNodes].reverse()) {
     if (node.parent) {
@@ -551,9 +763,11 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
       addFunding(project, source, part, between(window(project, period)), grantId, note);
     }
   };
+  const grantIds = new Map<string, string>();
   for (const grant of GRANTS) {
     const node = grant.to === "city" ? city : counties[grant.to];
     const id = rng.uuid();
+    grantIds.set(grant.code, id);
     const inSubtree = projects.filter((p) => p.node.path.startsWith(node.path));
     const before = grant.year === 2023 ? H1_2024 : H2_2024;
     const note = `福彩公益金 ${grant.code}`;
@@ -568,14 +782,28 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
   for (const [source, cents, period] of OTHER_FUNDING_OUTSIDE) fund(projects, period, source, cents, null, null);
 
   // ---------------------------------------------------------------- visits
-  const lowIncome = households.flatMap((h, i) => (h.category === "OTHER_MONITORED" ? [] : [i]));
-  const monitored = households.flatMap((h, i) => (h.category === "OTHER_MONITORED" ? [i] : []));
+  const Q1 = { from: PERIOD.from, to: day("2025-03-31") };
+  const Q2 = { from: day("2025-04-01"), to: PERIOD.to };
+  // Households that are low-income on some day of a quarter (followed, between recognition and
+  // exit) are visited that quarter, on one of those days.
+  const lowIn = (window: { from: number; to: number }) =>
+    households.flatMap((h, i) => {
+      const ranges = rangesIn(h, window, isLow);
+      return ranges.length ? [{ household: i, ranges }] : [];
+    });
   const inPeriodVisits: { household: number; on: number }[] = [];
-  for (const h of lowIncome) inPeriodVisits.push({ household: h, on: between({ from: PERIOD.from, to: day("2025-03-31") }) });
-  for (const h of rng.shuffle([...lowIncome]).slice(Q2_UNVISITED)) inPeriodVisits.push({ household: h, on: between({ from: day("2025-04-01"), to: PERIOD.to }) });
+  for (const h of lowIn(Q1)) inPeriodVisits.push({ household: h.household, on: dayIn(rng, h.ranges) });
+  for (const h of rng.shuffle(lowIn(Q2)).slice(Q2_UNVISITED)) inPeriodVisits.push({ household: h.household, on: dayIn(rng, h.ranges) });
   const extra = DEMO_FIGURES.visitHouseholdTimes - inPeriodVisits.length;
   if (extra < 0) throw new Error("more low-income households than quarterly visits allow");
-  for (let i = 0; i < extra; i += 1) inPeriodVisits.push({ household: rng.pick(monitored), on: between(PERIOD) });
+  const monitored = households.flatMap((h, i) => {
+    const ranges = rangesIn(h, PERIOD, (c) => !isLow(c));
+    return ranges.length ? [{ household: i, ranges }] : [];
+  });
+  for (let i = 0; i < extra; i += 1) {
+    const m = rng.pick(monitored);
+    inPeriodVisits.push({ household: m.household, on: dayIn(rng, m.ranges) });
+  }
   const withoutList = new Set(
     rng.shuffle(Array.from(inPeriodVisits.keys())).slice(0, DEMO_FIGURES.visitHouseholdTimes - DEMO_FIGURES.happinessListsDelivered),
   );
@@ -586,9 +814,10 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     visitIds.push(id);
     rows.visit.push([id, households[visit.household].id, isoDay(visit.on), visitor(visit.household), !withoutList.has(i), null, instant(visit.on, rng.int(9, 17), rng.int(0, 59))]);
   });
+  const lowInQ4 = lowIn(Q4_2024);
   for (let i = 0; i < OUT_OF_PERIOD_VISITS; i += 1) {
-    const h = rng.pick(lowIncome);
-    const on = between(Q4_2024);
+    const { household: h, ranges } = rng.pick(lowInQ4);
+    const on = dayIn(rng, ranges);
     rows.visit.push([rng.uuid(), households[h].id, isoDay(on), visitor(h), rng.chance(0.95), null, instant(on, rng.int(9, 17), rng.int(0, 59))]);
   }
 
@@ -650,11 +879,12 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
     const v = pickVisit(() => true);
     const visit = inPeriodVisits[v];
     const village = households[visit.household].village;
-    const options = covering(village).filter((p) => window(p, { from: visit.on + 1, to: PERIOD.to }).from <= window(p, { from: visit.on + 1, to: PERIOD.to }).to);
+    const until = Math.min(PERIOD.to, lastDay(households[visit.household]));
+    const options = covering(village).filter((p) => window(p, { from: visit.on + 1, to: until }).from <= window(p, { from: visit.on + 1, to: until }).to);
     if (options.length === 0) continue;
     const project = rng.pick(options);
     const claimedOn = visit.on + 1;
-    const servedOn = between(window(project, { from: claimedOn, to: PERIOD.to }));
+    const servedOn = between(window(project, { from: claimedOn, to: until }));
     const requestId = addRequest(village, v, "FULFILLED", { claimedBy: project.lead, claimedAt: instant(claimedOn, 9), fulfilledAt: instant(servedOn, 16) }, visitCreated(v));
     fulfilledRecords.push({ project, household: visit.household, org: project.lead, on: servedOn, requestId });
     i += 1;
@@ -671,10 +901,21 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
   ];
   for (const r of fulfilledRecords) rows.service_record.push(recordRow(r.project, r.household, r.org, r.on, r.requestId));
   const servers = new Map(projects.map((p) => [p, [p.lead, ...p.partners.filter((o) => o.kind !== "GOVERNMENT_DEPARTMENT")]]));
+  /** A service record of `project` in `period` for a household of its subtree followed on that day. */
   const serve = (project: Project, period: { from: number; to: number }) => {
     const { low, other } = project.node;
-    const pool = low.length && (other.length === 0 || rng.chance(0.8)) ? low : other;
-    rows.service_record.push(recordRow(project, rng.pick(pool), rng.pick(servers.get(project)!), between(window(project, period)), null));
+    const w = window(project, period);
+    for (let attempt = 0; attempt < 1_000; attempt += 1) {
+      const pool = low.length && (other.length === 0 || rng.chance(0.8)) ? low : other;
+      const h = rng.pick(pool);
+      const from = Math.max(w.from, households[h].recognized);
+      const to = Math.min(w.to, lastDay(households[h]));
+      if (from <= to) {
+        rows.service_record.push(recordRow(project, h, rng.pick(servers.get(project)!), rng.int(from, to), null));
+        return;
+      }
+    }
+    throw new Error(`no household of ${project.node.regionCode} is followed in ${isoDay(w.from)}..${isoDay(w.to)}`);
   };
   const levelWeight = { CITY: 0, COUNTY: 2, TOWNSHIP: 1, VILLAGE: 0.4 };
   const recordCounts = apportion(
@@ -688,12 +929,46 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
   const before = fundable([...active, ...otherProjects], H2_2024);
   for (let i = 0; i < OUT_OF_PERIOD_SERVICE_RECORDS; i += 1) serve(rng.pick(before), H2_2024);
 
+  // ---------------------------------------------------------------- corrections: voided records
+  // A few records of the half-year were voided (before it was closed): they stay, with who voided
+  // them, when and why, and no figure counts them. They are extra rows beyond the reference counts.
+  const voidRng = new Random(`${seed}/voided`);
+  const lastVoidable = { from: PERIOD.from, to: PERIOD.to - 20 };
+  const voided = (on: number, by: string, reason: string) => [instant(on + voidRng.int(2, 9), 16, voidRng.int(0, 59)), by, reason];
+  const voidedFunding = (source: string, cents: number, grantId: string | null, note: string | null, reason: string) => {
+    for (;;) {
+      const project = voidRng.pick(fundable(active, PERIOD));
+      const w = window(project, lastVoidable);
+      if (w.from > w.to) continue;
+      const received = voidRng.int(w.from, w.to);
+      rows.funding.push([voidRng.uuid(), project.id, source, yuan(cents), isoDay(received), grantId, note, instant(received, 11), ...voided(received, accountIds["demo-admin"], reason)]);
+      return;
+    }
+  };
+  voidedFunding("WELFARE_LOTTERY", 5_000_000, grantIds.get(VOIDED_ALLOCATION)!, `福彩公益金 ${VOIDED_ALLOCATION}`, "误用福彩公益金，撤销分配，资金退回指标");
+  voidedFunding("CHARITY", 3_000_000, null, null, "录入金额有误，已按到账凭证重新登记");
+  const voidableVisits = lowIn(lastVoidable);
+  for (const reason of VOID_REASONS.visit) {
+    const { household, ranges } = voidRng.pick(voidableVisits);
+    const on = dayIn(voidRng, ranges);
+    const by = recorder(households[household].village.county);
+    rows.visit.push([voidRng.uuid(), households[household].id, isoDay(on), null, true, null, instant(on, 14, voidRng.int(0, 59)), ...voided(on, by, reason)]);
+  }
+  for (const reason of VOID_REASONS.serviceRecord) {
+    serve(voidRng.pick(active.filter((p) => p.node.level !== "VILLAGE" && window(p, lastVoidable).from <= window(p, lastVoidable).to)), lastVoidable);
+    const row = rows.service_record[rows.service_record.length - 1];
+    const household = households.find((h) => h.id === row[2])!;
+    row.push(...voided(day(row[4] as string), recorder(household.village.county), reason));
+  }
+
+  // ---------------------------------------------------------------- the closed half-year
+  rows.alliance[0].push(CLOSED_THROUGH);
+  rows.reporting_close.push([voidRng.uuid(), city.id, CLOSED_THROUGH, accountIds["demo-admin"], instant(day(CLOSED_ON), 17)]);
+
   // ---------------------------------------------------------------- care assignments
-  const accountRng = new Random(`${seed}/accounts`);
-  const accountIds = Object.fromEntries(DEMO_USERNAMES.map((username) => [username, accountRng.uuid()]));
   const assignmentRng = new Random(`${seed}/assignments`);
   const partnerHouseholds = assignmentRng.shuffle(
-    households.flatMap((h, i) => (h.category !== "OTHER_MONITORED" && (h.village.parent === taiping || h.village.parent === shiqiaotou) ? [i] : [])),
+    households.flatMap((h, i) => (h.stable && isLow(h.category) && h.recognized < day("2024-07-01") && (h.village.parent === taiping || h.village.parent === shiqiaotou) ? [i] : [])),
   );
   const assigned = partnerHouseholds.slice(0, DEMO_ASSIGNMENTS.ACTIVE + DEMO_ASSIGNMENTS.ENDED);
   assigned.forEach((h, i) => {
@@ -720,14 +995,17 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
 }
 
 function householdMembers(seed: number, heads: readonly HouseholdHead[]): HouseholdMembers {
-  const total = heads.reduce((sum, h) => sum + h.size, 0);
-  const membersOf = (index: number, out: unknown[][]) => {
+  const total = heads.reduce((sum, h) => sum + h.founding + h.births.length, 0);
+  /** The household's members (and, into `changes`, the member changes of its births and deaths). */
+  const membersOf = (index: number, out: unknown[][], changes?: unknown[][]) => {
     const head = heads[index];
     const rng = new Random((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0);
     const personName = (surname: string) =>
       surname + rng.pick(GIVEN_NAME_CHARS) + (rng.chance(0.7) ? rng.pick(GIVEN_NAME_CHARS) : "");
-    out.push([rng.uuid(), head.id, head.headName, isoDay(head.headBirth)]);
-    for (let m = 1; m < head.size; m += 1) {
+    const joined = isoDay(head.recognized);
+    const first = out.length;
+    out.push([rng.uuid(), head.id, head.headName, isoDay(head.headBirth), joined, null]);
+    for (let m = 1; m < head.founding; m += 1) {
       let name: string;
       let birth: number;
       if (m === 1) {
@@ -741,7 +1019,22 @@ function householdMembers(seed: number, heads: readonly HouseholdHead[]): Househ
         birth = head.headBirth + rng.int(20 * 365, 38 * 365);
         if (birth > LAST_BIRTH) birth = rng.int(day("2010-01-01"), LAST_BIRTH);
       }
-      out.push([rng.uuid(), head.id, name, isoDay(Math.min(birth, LAST_BIRTH))]);
+      out.push([rng.uuid(), head.id, name, isoDay(Math.min(birth, LAST_BIRTH, head.recognized)), joined, null]);
+    }
+    if (head.births.length + head.deaths.length === 0) return;
+    // Deaths: the last founding members, never the head.
+    head.deaths.forEach((on, i) => {
+      const member = out[first + head.founding - 1 - i];
+      member[5] = isoDay(on);
+      // drawn whether or not the changes are wanted, so that the members are the same either way
+      const change = [rng.uuid(), head.id, member[0], "REMOVED", isoDay(on), "成员去世，注销", head.recordedBy, instant(on + rng.int(1, 10), 10, rng.int(0, 59))];
+      changes?.push(change);
+    });
+    for (const on of head.births) {
+      const id = rng.uuid();
+      out.push([id, head.id, personName(head.surname), isoDay(on), isoDay(on), null]);
+      const change = [rng.uuid(), head.id, id, "ADDED", isoDay(on), "新生儿出生登记", head.recordedBy, instant(on + rng.int(5, 30), 10, rng.int(0, 59))];
+      changes?.push(change);
     }
   };
   return {
@@ -756,6 +1049,13 @@ function householdMembers(seed: number, heads: readonly HouseholdHead[]): Househ
         }
       }
       if (chunk.length) yield chunk;
+    },
+    changes() {
+      const changes: unknown[][] = [];
+      heads.forEach((head, i) => {
+        if (head.births.length + head.deaths.length > 0) membersOf(i, [], changes);
+      });
+      return changes;
     },
   };
 }
