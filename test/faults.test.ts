@@ -76,8 +76,13 @@ async function healthz(server: ServerProcess): Promise<number> {
 }
 
 async function readyz(server: ServerProcess): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${server.base}/readyz`);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  try {
+    const response = await fetch(`${server.base}/readyz`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  } catch (error) {
+    // Say whether the server went away, with what it last wrote, rather than only "fetch failed".
+    throw new Error(`GET /readyz failed (${(error as Error).message}; server alive: ${server.alive()}); its last output:\n${server.output().slice(-3000)}`, { cause: error });
+  }
 }
 
 (missing || !serverPass ? describe.skip : describe)("server mode: PostgreSQL and Redis of the test's own", () => {
