@@ -8,7 +8,7 @@
  * embedded mode (PGlite in process; it seeds the demo dataset itself; no raw-SQL comparison).
  *
  *   npm run bench        (DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/postgres)
- *   npm run build && node dist/bench/api.js [seconds=8] [rounds=3] [options]
+ *   npm run build && node dist/bench/api.js [seconds=7] [rounds=3] [options]
  *   npm run bench:quick  (3 s × 1 round, no profiles: about 2 minutes)
  *
  * With the defaults the whole run takes about 8 minutes on the 2-core machine (it prints how
@@ -107,7 +107,7 @@ function parseOptions(argv: string[]): Options {
     only = ids as ScenarioId[];
   }
   return {
-    seconds: number("--seconds", values.seconds ?? positionals[0], 8),
+    seconds: number("--seconds", values.seconds ?? positionals[0], 7),
     rounds: Math.round(number("--rounds", values.rounds ?? positionals[1], 3)),
     only,
     profile: !values["no-profile"],

@@ -25,7 +25,11 @@ const HOUSEHOLD_FIELDS = `id category size status recognizedOn exitedOn exitReas
 const CHANGE = `mutation ($input: ChangeHouseholdCategoryInput!) { changeHouseholdCategory(input: $input) { ${HOUSEHOLD_FIELDS} } }`;
 const EXIT = `mutation ($input: ExitHouseholdInput!) { exitHousehold(input: $input) { ${HOUSEHOLD_FIELDS} } }`;
 const ADD = `mutation ($input: AddHouseholdMemberInput!) { addHouseholdMember(input: $input) { ${HOUSEHOLD_FIELDS} members { id name joinedOn leftOn } } }`;
-const REMOVE = `mutation ($input: RemoveHouseholdMemberInput!) { removeHouseholdMember(input: $input) { ${HOUSEHOLD_FIELDS} members { id name } } }`;
+const REMOVE = `mutation ($memberId: ID!, $effectiveOn: Date!, $reason: String!, $idempotencyKey: String) {
+  removeHouseholdMember(memberId: $memberId, effectiveOn: $effectiveOn, reason: $reason, idempotencyKey: $idempotencyKey) { ${HOUSEHOLD_FIELDS} members { id name } } }`;
+
+/** The variables of a mutation: `{ input }`, or the arguments themselves for removeHouseholdMember (which takes no input object). */
+const variablesFor = (mutation: string, input: Record<string, unknown>) => (mutation === REMOVE ? input : { input });
 const UPDATE = `mutation ($input: UpdateHouseholdMemberInput!) { updateHouseholdMember(input: $input) { ${HOUSEHOLD_FIELDS} headName members { id name } } }`;
 
 const HISTORY = `query ($id: ID!) {
@@ -229,7 +233,7 @@ describe("figures at a date follow the history (register March 10, change April 
       [UPDATE, { memberId, name: "李大川" }],
     ];
     for (const [mutation, input] of attempts) {
-      const { error } = await coordinator.expectError("CONFLICT", mutation, { input });
+      const { error } = await coordinator.expectError("CONFLICT", mutation, variablesFor(mutation, input));
       expect(error.message).toContain("exited on 2025-06-05");
     }
     expect(await written()).toEqual(before);
@@ -289,9 +293,9 @@ describe("who may change a household", () => {
   test.each([0, 1, 2, 3, 4])("operation %#: a PARTNER and a coordinator of another subtree get FORBIDDEN, writing nothing", async (i) => {
     const [, mutation, input] = inputs()[i];
     const before = await written();
-    await partner.expectError("FORBIDDEN", mutation, { input });
-    await outsider.expectError("FORBIDDEN", mutation, { input });
-    await server.anonymous.expectError("UNAUTHENTICATED", mutation, { input });
+    await partner.expectError("FORBIDDEN", mutation, variablesFor(mutation, input));
+    await outsider.expectError("FORBIDDEN", mutation, variablesFor(mutation, input));
+    await server.anonymous.expectError("UNAUTHENTICATED", mutation, variablesFor(mutation, input));
     expect(await written()).toEqual(before);
   });
 
@@ -299,9 +303,9 @@ describe("who may change a household", () => {
     const [, mutation, input] = inputs()[i];
     const field = "memberId" in input ? "memberId" : "householdId";
     const before = await written();
-    const { error } = await coordinator.expectError("BAD_USER_INPUT", mutation, { input: { ...input, [field]: "00000000-0000-4000-8000-000000000000" } });
+    const { error } = await coordinator.expectError("BAD_USER_INPUT", mutation, variablesFor(mutation, { ...input, [field]: "00000000-0000-4000-8000-000000000000" }));
     expect(error.extensions?.field).toBe(field);
-    const malformed = await coordinator.expectError("BAD_USER_INPUT", mutation, { input: { ...input, [field]: "nope" } });
+    const malformed = await coordinator.expectError("BAD_USER_INPUT", mutation, variablesFor(mutation, { ...input, [field]: "nope" }));
     expect(malformed.error.extensions?.field).toBe(field);
     expect(await written()).toEqual(before);
   });
@@ -322,7 +326,7 @@ describe("bad dates and states are refused with a clear error, and nothing is wr
   const refused = async (code: string, mutation: string, input: Record<string, unknown>, field: string, message: RegExp) => {
     const before = await written();
     const figures = await population(village, "2025-06-30");
-    const { error } = await coordinator.expectError(code, mutation, { input });
+    const { error } = await coordinator.expectError(code, mutation, variablesFor(mutation, input));
     expect(error.extensions?.field).toBe(field);
     expect(error.message).toMatch(message);
     expect(JSON.stringify(error)).not.toContain("李大山");
@@ -372,9 +376,9 @@ describe("bad dates and states are refused with a clear error, and nothing is wr
     const newborn = added.addHouseholdMember.members.find((m: { name: string }) => m.name === "李新生");
     await refused("BAD_USER_INPUT", REMOVE, { memberId: newborn.id, effectiveOn: "2025-05-02", reason: "迁出" }, "effectiveOn", /after the day the person joined \(2025-05-02\)/);
 
-    await coordinator.query(REMOVE, { input: { memberId: members[1].id, effectiveOn: "2025-06-01", reason: "迁出" } });
+    await coordinator.query(REMOVE, { memberId: members[1].id, effectiveOn: "2025-06-01", reason: "迁出" });
     await refused("CONFLICT", REMOVE, { memberId: members[1].id, effectiveOn: "2025-06-02", reason: "迁出" }, "memberId", /left the household on 2025-06-01 already/);
-    await coordinator.query(REMOVE, { input: { memberId: newborn.id, effectiveOn: "2025-06-03", reason: "随母迁出" } });
+    await coordinator.query(REMOVE, { memberId: newborn.id, effectiveOn: "2025-06-03", reason: "随母迁出" });
     await refused("CONFLICT", REMOVE, { memberId: members[0].id, effectiveOn: "2025-06-04", reason: "去世" }, "memberId", /last member/);
   });
 });
@@ -389,7 +393,7 @@ describe("member changes", () => {
     expect(baby).toMatchObject({ joinedOn: "2025-05-10", leftOn: null });
 
     const other = (await prisma().householdMember.findFirstOrThrow({ where: { householdId: id, name: "李成员1" } })).id;
-    const removed = await coordinator.query(REMOVE, { input: { memberId: other, effectiveOn: "2025-06-15", reason: "外出务工迁出户籍" } });
+    const removed = await coordinator.query(REMOVE, { memberId: other, effectiveOn: "2025-06-15", reason: "外出务工迁出户籍" });
     expect(removed.removeHouseholdMember.size).toBe(2);
     expect(removed.removeHouseholdMember.members.map((m: { name: string }) => m.name)).toEqual(["李大山", "李小宝"]);
 

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsOptional, Length, Matches, ValidateNested } from "class-validator";
-import { Field, ID, InputType } from "type-graphql";
+import { Field, ID, ArgsType, InputType } from "type-graphql";
 import { AssistanceCategory, ExitReason } from "../../common/enums";
 import { DateScalar } from "../../common/scalars";
 import { IsResidentId } from "../../common/validators";
@@ -132,8 +132,8 @@ export class AddHouseholdMemberInput {
   idempotencyKey?: string | null;
 }
 
-@InputType({ description: "A person leaving a household from a day on (death, moving out, marriage)." })
-export class RemoveHouseholdMemberInput {
+@ArgsType()
+export class RemoveHouseholdMemberArgs {
   @Field(() => ID, { description: "A current member of an ACTIVE household in your scope; not its last one." })
   memberId: string;
 

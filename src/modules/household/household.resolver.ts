@@ -12,7 +12,7 @@ import {
   ChangeHouseholdCategoryInput,
   ExitHouseholdInput,
   RegisterHouseholdInput,
-  RemoveHouseholdMemberInput,
+  RemoveHouseholdMemberArgs,
   UpdateHouseholdMemberInput,
 } from "./household.inputs";
 import {
@@ -126,7 +126,7 @@ export class HouseholdResolver {
   @Mutation(() => Household, {
     description: "A member leaves an ACTIVE household from effectiveOn on (ADMIN, a COORDINATOR of its subtree); not its last member.",
   })
-  removeHouseholdMember(@Arg("input") input: RemoveHouseholdMemberInput, @Ctx() ctx: Context) {
+  removeHouseholdMember(@Args() input: RemoveHouseholdMemberArgs, @Ctx() ctx: Context) {
     return ctx.app.get(HouseholdService).removeMember(ctx.viewer, input);
   }
 

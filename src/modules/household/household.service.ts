@@ -14,7 +14,7 @@ import type {
   ChangeHouseholdCategoryInput,
   ExitHouseholdInput,
   RegisterHouseholdInput,
-  RemoveHouseholdMemberInput,
+  RemoveHouseholdMemberArgs,
   UpdateHouseholdMemberInput,
 } from "./household.inputs";
 import type { HouseholdCategoryChange, HouseholdMemberChange } from "./household.types";
@@ -438,7 +438,7 @@ export class HouseholdService {
    * A member leaves an ACTIVE household from `effectiveOn` on (ADMIN, a COORDINATOR of its
    * subtree): CONFLICT when they left already or are its last member.
    */
-  async removeMember(viewer: Viewer | null, input: RemoveHouseholdMemberInput): Promise<Household> {
+  async removeMember(viewer: Viewer | null, input: RemoveHouseholdMemberArgs): Promise<Household> {
     const { member, target } = await this.requireMemberWritable(viewer, input.memberId);
     requireNotFuture(input.effectiveOn, "effectiveOn");
     const reason = input.reason.trim();
