@@ -278,43 +278,48 @@ async function readyz(server: ServerProcess): Promise<{ status: number; body: Re
     const admin = await server.admin();
     const QUERY = `{ alliances(first: 1) { totalCount } }`;
     expect((await admin.query(QUERY)).alliances.totalCount).toBeGreaterThan(0);
+    try {
 
-    postgres.stop();
-    let started = Date.now();
-    const down = await admin.raw(QUERY);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(down.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
-    const mutation = await admin.raw(CREATE, request("数据库停机时"));
-    expect(mutation.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
-    expect((await readyz(server)).status).toBe(503);
-    expect(await healthz(server)).toBe(200);
+      postgres.stop();
+      let started = Date.now();
+      const down = await admin.raw(QUERY);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(down.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+      const mutation = await admin.raw(CREATE, request("数据库停机时"));
+      expect(mutation.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+      expect((await readyz(server)).status).toBe(503);
+      expect(await healthz(server)).toBe(200);
 
-    await postgres.start();
-    const deadline = Date.now() + 15_000;
-    let back = await admin.raw(QUERY);
-    while (back.errors && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      back = await admin.raw(QUERY);
+      await postgres.start();
+      const deadline = Date.now() + 15_000;
+      let back = await admin.raw(QUERY);
+      while (back.errors && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        back = await admin.raw(QUERY);
+      }
+      expect(back.errors).toBeUndefined();
+      expect((await admin.raw(CREATE, request("数据库恢复后"))).errors).toBeUndefined();
+      expect((await readyz(server)).status).toBe(200);
+
+      proxy.silence();
+      started = Date.now();
+      const silent = await admin.raw(QUERY);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(silent.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+      expect((await readyz(server)).status).toBe(503);
+      proxy.restore();
+      const again = Date.now() + 15_000;
+      let answered = await admin.raw(QUERY);
+      while (answered.errors && Date.now() < again) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        answered = await admin.raw(QUERY);
+      }
+      expect(answered.errors).toBeUndefined();
+      expect(server.alive()).toBe(true);
+    } catch (error) {
+      // Say whether the server went away, with what it last wrote, rather than only "fetch failed".
+      throw new Error(`${(error as Error).message} (server alive: ${server.alive()}); its last output:\n${server.output().slice(-4000)}`, { cause: error });
     }
-    expect(back.errors).toBeUndefined();
-    expect((await admin.raw(CREATE, request("数据库恢复后"))).errors).toBeUndefined();
-    expect((await readyz(server)).status).toBe(200);
-
-    proxy.silence();
-    started = Date.now();
-    const silent = await admin.raw(QUERY);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(silent.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
-    expect((await readyz(server)).status).toBe(503);
-    proxy.restore();
-    const again = Date.now() + 15_000;
-    let answered = await admin.raw(QUERY);
-    while (answered.errors && Date.now() < again) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      answered = await admin.raw(QUERY);
-    }
-    expect(answered.errors).toBeUndefined();
-    expect(server.alive()).toBe(true);
     expect(server.output()).not.toMatch(/uncaught|unhandled/i);
     await server.stop();
     await proxy.close();
