@@ -19,6 +19,12 @@ import {
   HouseholdResolver,
   markSubscriptionContext,
 } from "./modules/household";
+import {
+  AssistanceApplicationResolver,
+  JointHandlingTaskEventResolver,
+  JointHandlingTaskResolver,
+  JointItemResolver,
+} from "./modules/joint-handling";
 import { AllianceMembersResolver, OrganizationResolver } from "./modules/organization";
 import { PersonalDataAccessResolver } from "./modules/personal-data";
 import { AllianceProjectsResolver, OrganizationProjectsResolver, ServiceProjectResolver } from "./modules/project";
@@ -30,7 +36,9 @@ import {
   ServiceRequestEventResolver,
   ServiceRequestResolver,
 } from "./modules/service-request";
+import { MedicalExpenseResolver, MonitoringAlertResolver } from "./modules/monitoring";
 import { AllianceStatsResolver, StatsResolver } from "./modules/stats";
+import { AssistanceStandardResolver, HouseholdAssessmentResolver } from "./modules/standard";
 import { HouseholdVisitsResolver, VisitResolver } from "./modules/visit";
 
 /** Where the emitted SDL is committed (a test fails when it drifts from the code). */
@@ -139,10 +147,18 @@ const resolvers = [
   RequestRaiserResolver,
   ServiceRequestEventResolver,
   AllianceServiceRequestsResolver,
+  MedicalExpenseResolver,
+  MonitoringAlertResolver,
   StatsResolver,
   AllianceStatsResolver,
+  AssistanceStandardResolver,
+  HouseholdAssessmentResolver,
   ReportingResolver,
   AllianceReportingResolver,
+  JointItemResolver,
+  AssistanceApplicationResolver,
+  JointHandlingTaskResolver,
+  JointHandlingTaskEventResolver,
 ] as const;
 
 /** Builds the schema of every module with class-validator validation on. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { DEMO_ACCOUNTS, DEMO_FIGURES, DEMO_SEED, generateDemoDataset, loadDemoDataset, type LoadDemoResult } from "../prisma/seed";
+import { DEMO_TOP_UP } from "../prisma/seed/standards";
 import { isCreditCode, isResidentId } from "../src/common/validators";
 import { Prisma } from "../src/generated/prisma/client";
 import { startTestServer, stopAll } from "./helpers/server";
@@ -143,6 +144,39 @@ describe("the demo dataset answers the reference figures", () => {
     for (const figure of ["projectCount", "linkedDepartments", "participatingSocialOrganizations", "householdTimesServed", "visitHouseholdTimes"]) {
       expect(expected[figure]).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("the demo city's standards and top-up", () => {
+  const TOP_UP = `query ($id: ID!, $from: Date!, $to: Date!, $on: Date!) {
+    stats(allianceId: $id, from: $from, to: $to) { averageTopUp topUpRate }
+    standardOn(allianceId: $id, category: DIBAO, date: $on) { monthlyAmount }
+    extreme: standardOn(allianceId: $id, category: EXTREME_POVERTY, date: $on) { monthlyAmount } }`;
+
+  test("stats(台州市, May 2025) answers the letter's average top-up 992.21 and rate 0.8666, against the 1,145 standard", async () => {
+    const city = await idOf("台州市");
+    const may = await server.admin.query(TOP_UP, { id: city, from: DEMO_TOP_UP.from, to: DEMO_TOP_UP.to, on: "2025-05-31" });
+    expect(may).toEqual({
+      stats: { averageTopUp: DEMO_TOP_UP.averageTopUp, topUpRate: DEMO_TOP_UP.topUpRate },
+      standardOn: { monthlyAmount: "1145.00" },
+      extreme: { monthlyAmount: "2058.00" },
+    });
+    const june = await server.admin.query(TOP_UP, { id: city, from: "2025-06-01", to: "2025-06-30", on: "2025-06-01" });
+    expect(june.standardOn).toEqual({ monthlyAmount: "1190.00" });
+    expect(june.stats).toEqual({ averageTopUp: "1037.21", topUpRate: 0.8716 });
+  });
+
+  test("温岭市's supported-job wages are below the minimum wage and left out by its rule; other counties have no such wages", async () => {
+    const [row] = await sql<{ wenling: number; elsewhere: number; above: number }>(
+      `SELECT count(*) FILTER (WHERE a.path LIKE w.path || '%')::int AS wenling,
+              count(*) FILTER (WHERE a.path NOT LIKE w.path || '%')::int AS elsewhere,
+              count(*) FILTER (WHERE i.amount > 2490)::int AS above
+         FROM member_income i JOIN household h ON h.id = i.household_id JOIN alliance a ON a.id = h.alliance_id
+         CROSS JOIN (SELECT path FROM alliance WHERE name = '温岭市') w
+        WHERE i.kind = 'SUPPORTED_JOB_WAGE'`,
+    );
+    expect(row.wenling).toBeGreaterThan(100);
+    expect(row).toMatchObject({ elsewhere: 0, above: 0 });
   });
 });
 

@@ -20,8 +20,11 @@
  */
 import { hashPassword } from "../../src/auth/passwords";
 import type { SqlRunner } from "../../src/db/sql-runner";
+import { loadDemoAlerts } from "./alerts";
 import { BULK_CHUNK, bulkInsert, type BulkColumn } from "./bulk";
 import { DEMO_FIGURES, generateDemoRows, type DemoLandmarks, type DemoRows, type HouseholdMembers } from "./generate";
+import { loadJointHandling } from "./joint";
+import { loadStandards } from "./standards";
 
 export { DEMO_FIGURES };
 export type { DemoLandmarks };
@@ -158,10 +161,13 @@ export async function loadDemoDataset(sql: SqlRunner, options: LoadDemoOptions =
         await sql.exec("ANALYZE household, household_category_change, household_member");
         // (About 5 s on PGlite and 2.5 s on PostgreSQL for the ~99,000 households.)
         await sql.query("SELECT refresh_household_state(array_agg(id)) FROM household");
+        Object.assign(counts, await loadStandards(sql, seed, landmarks));
       }
     }
+    Object.assign(counts, await loadJointHandling(sql, seed));
     await bulkInsertAccounts(sql, accounts);
     progress("account")(accounts.length);
+    await loadDemoAlerts(sql, landmarks.wenlingId);
     await sql.exec("COMMIT");
     await sql.exec("ANALYZE");
     return { loaded: true, rows: counts, landmarks };

@@ -8,6 +8,7 @@ export {
   GrantLevel,
   HouseholdChangeKind,
   HouseholdStatus,
+  IncomeKind,
   MemberChangeKind,
   OperatingStatus,
   OrganizationKind,

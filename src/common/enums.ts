@@ -9,6 +9,7 @@ import {
   GrantLevel,
   HouseholdChangeKind,
   HouseholdStatus,
+  IncomeKind,
   MemberChangeKind,
   OperatingStatus,
   OrganizationKind,
@@ -30,6 +31,7 @@ export {
   GrantLevel,
   HouseholdChangeKind,
   HouseholdStatus,
+  IncomeKind,
   MemberChangeKind,
   OperatingStatus,
   OrganizationKind,
@@ -145,5 +147,15 @@ registerEnumType(AccessGround, {
     CLAIMED: { description: "The partner's organization holds the claim of a request for the household that another party raised." },
     COORDINATOR: { description: "The household lies in the coordinator's subtree." },
     ADMIN: { description: "The city administrator." },
+    JOINT_TASK: { description: "The partner is the department an open (PENDING or ACCEPTED) joint-handling task for the household is routed to." },
+  },
+});
+registerEnumType(IncomeKind, {
+  name: "IncomeKind",
+  valuesConfig: {
+    WAGE: { description: "Wages of ordinary employment." },
+    SUPPORTED_JOB_WAGE: { description: "幸福岗位: wages of a supported job; see CountyAssistanceSetting.exemptSupportedJobWage." },
+    PENSION: { description: "Pensions." },
+    OTHER: { description: "Any other income." },
   },
 });

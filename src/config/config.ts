@@ -69,6 +69,8 @@ const environmentSchema = z.object({
     .default("7d"),
   ZHULIAN_TEST_HOLD_EVENT_SIGNALS: flag.default(false),
   IDEMPOTENCY_KEY_TTL: z.string().regex(DURATION, "must look like 7d").default("7d"),
+  MEDICAL_ALERT_INCOME_SHARE: z.coerce.number().gt(0, "must be above 0").max(10, "must be at most 10").default(0.5),
+  MEDICAL_ALERT_MIN_AMOUNT: z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, "must be an amount in yuan such as 10000.00").default("10000.00"),
   INTROSPECTION: flag.optional(),
   LANDING_PAGE: flag.optional(),
 });
@@ -117,6 +119,10 @@ export interface Config {
   readonly testHoldEventSignals: boolean;
   /** How long an idempotency key names its first result; after that the key is free again. */
   readonly idempotencyKeyTtlSeconds: number;
+  /** 政策找人: a medical-expense alert needs 12 months' out-of-pocket spending of at least this share of the household's income… */
+  readonly medicalAlertIncomeShare: number;
+  /** …and at least this amount in yuan (a decimal string). */
+  readonly medicalAlertMinAmount: string;
   /** Schema introspection on (default: embedded mode only). */
   readonly introspection: boolean;
   /** Apollo's landing page at GET /graphql (default: embedded mode only). */
@@ -199,6 +205,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     eventRetentionSeconds: durationSeconds(env.EVENT_RETENTION),
     testHoldEventSignals: env.ZHULIAN_TEST_HOLD_EVENT_SIGNALS,
     idempotencyKeyTtlSeconds: durationSeconds(env.IDEMPOTENCY_KEY_TTL),
+    medicalAlertIncomeShare: env.MEDICAL_ALERT_INCOME_SHARE,
+    medicalAlertMinAmount: env.MEDICAL_ALERT_MIN_AMOUNT,
     introspection: env.INTROSPECTION ?? mode === "embedded",
     landingPage: env.LANDING_PAGE ?? mode === "embedded",
   });

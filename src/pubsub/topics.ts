@@ -7,6 +7,19 @@ export interface Topics {
   SERVICE_REQUEST_EVENTS: ServiceRequestEventPayload;
   /** An organization joined or left an alliance: live subscribers of its partner accounts take its new scope. */
   ORGANIZATION_MEMBERSHIPS: OrganizationMembershipsPayload;
+  /** A joint-handling task was routed to a department, or moved (after commit). */
+  JOINT_HANDLING_TASK_EVENTS: JointHandlingTaskEventPayload;
+}
+
+export interface JointHandlingTaskEventPayload {
+  kind: "CREATED" | "ACCEPTED" | "COMPLETED" | "REJECTED";
+  taskId: string;
+  applicationId: string;
+  /** The department the task is routed to. */
+  organizationId: string;
+  /** The path of the household's alliance, so that scope filters need no query. */
+  alliancePath: string;
+  occurredAt: string;
 }
 
 export interface OrganizationMembershipsPayload {

@@ -149,7 +149,12 @@ export class HouseholdService {
                         SELECT 1 FROM service_request r
                          WHERE r.household_id = p.household_id AND r.status = 'CLAIMED' AND r.claimed_by_id = p.organization_id
                            AND r.raised_by_organization_id IS DISTINCT FROM p.organization_id)
-                      THEN 'CLAIMED' END
+                      THEN 'CLAIMED'
+                      WHEN EXISTS (
+                        SELECT 1 FROM joint_handling_task jt
+                         WHERE jt.household_id = p.household_id AND jt.organization_id = p.organization_id
+                           AND jt.status IN ('PENDING', 'ACCEPTED'))
+                      THEN 'JOINT_TASK' END
              END AS ground
         FROM unnest(
                ${asked.map((pair) => pair.viewer!.role)}::text[],
@@ -545,38 +550,91 @@ export class HouseholdService {
     effectiveOn: Date,
     write: (tx: Tx, state: LockedHousehold) => Promise<void>,
   ): Promise<Household> {
-    const reporting = this.app.get(ReportingService);
     let correction: Date | null = null;
     const household = await runMutation(
       this.app,
       viewer,
       { ...spec, findExisting: (tx, id) => tx.household.findUnique({ where: { id } }) },
       async (tx) => {
-        const state = await lockHousehold(tx, target.household.id);
-        requireActive(state);
-        if (effectiveOn.getTime() < state.recognizedOn.getTime()) {
-          throw badInput("effectiveOn", `must not be before the household's recognition day (${isoDate(state.recognizedOn)})`);
-        }
-        if (effectiveOn.getTime() < state.latestChangeOn.getTime()) {
-          throw badInput(
-            "effectiveOn",
-            `must not be before the household's latest category change (${isoDate(state.latestChangeOn)}): its history only moves forward`,
-          );
-        }
-        correction = await reporting.requireOpen(viewer, target.alliancePath, effectiveOn, "effectiveOn", tx);
+        correction = await this.applyHistoryChange(tx, viewer, target, effectiveOn, write);
         if (correction) spec.input.closedPeriodCorrection = isoDate(correction);
-        await write(tx, state);
-        await tx.$executeRaw`
-          UPDATE household SET size = (
-            SELECT count(*) FROM household_member m
-             WHERE m.household_id = household.id AND (m.left_on IS NULL OR m.left_on > ${isoDate(todayInChina())}::date))
-           WHERE id = ${state.id}::uuid`;
-        await refreshState(tx, state.id);
-        return tx.household.findUniqueOrThrow({ where: { id: state.id } });
+        return tx.household.findUniqueOrThrow({ where: { id: target.household.id } });
       },
     );
-    if (correction) await reporting.correctionCommitted(target.alliancePath, effectiveOn);
+    if (correction) await this.app.get(ReportingService).correctionCommitted(target.alliancePath, effectiveOn);
     return household;
+  }
+
+  /**
+   * The work of a dated history change inside the caller's transaction `tx`: locks the household,
+   * refuses changes to an EXITED one (CONFLICT) and effective days before its recognition or its
+   * latest category change (BAD_USER_INPUT), guards closed periods, runs `write`, then brings its
+   * size and spans up to date. Returns the closed date when it is an ADMIN correction inside a
+   * closed period (the caller notes it in its audit input and calls
+   * ReportingService.correctionCommitted after commit), else null.
+   */
+  private async applyHistoryChange(
+    tx: Tx,
+    viewer: Viewer | null,
+    target: HouseholdInScope,
+    effectiveOn: Date,
+    write: (tx: Tx, state: LockedHousehold) => Promise<void>,
+  ): Promise<Date | null> {
+    const state = await lockHousehold(tx, target.household.id);
+    requireActive(state);
+    if (effectiveOn.getTime() < state.recognizedOn.getTime()) {
+      throw badInput("effectiveOn", `must not be before the household's recognition day (${isoDate(state.recognizedOn)})`);
+    }
+    if (effectiveOn.getTime() < state.latestChangeOn.getTime()) {
+      throw badInput(
+        "effectiveOn",
+        `must not be before the household's latest category change (${isoDate(state.latestChangeOn)}): its history only moves forward`,
+      );
+    }
+    const correction = await this.app.get(ReportingService).requireOpen(viewer, target.alliancePath, effectiveOn, "effectiveOn", tx);
+    await write(tx, state);
+    await tx.$executeRaw`
+      UPDATE household SET size = (
+        SELECT count(*) FROM household_member m
+         WHERE m.household_id = household.id AND (m.left_on IS NULL OR m.left_on > ${isoDate(todayInChina())}::date))
+       WHERE id = ${state.id}::uuid`;
+    await refreshState(tx, state.id);
+    return correction;
+  }
+
+  /**
+   * Changes the category of the household `target` (from requireChangeable, read before the
+   * transaction: PGlite has one connection) from `effectiveOn` inside the caller's transaction (an
+   * approved assistance application): the same checks and history entry as
+   * changeHouseholdCategory, without an audit row of its own (the caller's mutation writes one);
+   * nothing when the household has that category already. Returns the closed date of an ADMIN correction (see applyHistoryChange).
+   */
+  async changeCategoryInTransaction(
+    tx: Tx,
+    viewer: Viewer | null,
+    target: HouseholdInScope,
+    change: { category: AssistanceCategory; effectiveOn: Date; reason: string },
+  ): Promise<{ changed: boolean; correction: Date | null }> {
+    requireNotFuture(change.effectiveOn, "effectiveOn");
+    let changed = false;
+    const correction = await this.applyHistoryChange(tx, viewer, target, change.effectiveOn, async (inner, state) => {
+      if (state.category === change.category) return;
+      changed = true;
+      await inner.householdCategoryChange.create({
+        data: { householdId: state.id, kind: "CATEGORY_CHANGED", category: change.category, effectiveOn: change.effectiveOn, reason: change.reason, recordedById: viewer?.accountId ?? null },
+      });
+      await inner.household.update({ where: { id: state.id }, data: { category: change.category } });
+    });
+    return { changed, correction };
+  }
+
+  /**
+   * The household `id` for a change its caller makes inside its own transaction (read before
+   * that transaction opens): PARTNER → FORBIDDEN, unknown → BAD_USER_INPUT naming `field`,
+   * outside the viewer's scope → FORBIDDEN.
+   */
+  requireChangeable(viewer: Viewer | null, id: string, field = "householdId"): Promise<HouseholdInScope> {
+    return this.requireWritable(viewer, id, field);
   }
 
   /**

@@ -8,15 +8,17 @@ export function dayOf(iso: string): Date {
 }
 
 /** Figures whose value does not depend on the period: kept as stored when a correction recomputes the rest. */
-export const UNDATED_FIGURES = ["alliancesByLevel", "standardOperationRate", "openServiceRequests"] as const;
+export const UNDATED_FIGURES = ["alliancesByLevel", "standardOperationRate", "openServiceRequests", "openMonitoringAlerts"] as const;
 
 /** The figures as `closed_figures.figures` holds them (JSON). */
-type StoredFigures = Omit<AllianceStats, "from" | "to" | "fundingTotal" | "fundingBySource" | "lowIncomePopulationByMonth"> & {
+type StoredFigures = Omit<AllianceStats, "from" | "to" | "fundingTotal" | "fundingBySource" | "lowIncomePopulationByMonth" | "averageTopUp" | "topUpRate"> & {
   from: string;
   to: string;
   fundingTotal: string;
   fundingBySource: { source: AllianceStats["fundingBySource"][number]["source"]; amount: string }[];
   lowIncomePopulationByMonth: (Omit<MonthlyPopulation, "asOf"> & { asOf: string })[];
+  averageTopUp?: string | null;
+  topUpRate?: number | null;
 };
 
 /**
@@ -24,7 +26,12 @@ type StoredFigures = Omit<AllianceStats, "from" | "to" | "fundingTotal" | "fundi
  * awaited, Money as strings with two decimals, dates as ISO days.
  */
 export async function encodeFigures(stats: AllianceStats): Promise<Record<string, unknown>> {
-  const plain = { ...stats, lowIncomePopulationByMonth: await stats.lowIncomePopulationByMonth() };
+  const plain = {
+    ...stats,
+    lowIncomePopulationByMonth: await stats.lowIncomePopulationByMonth(),
+    averageTopUp: await stats.averageTopUp(),
+    topUpRate: await stats.topUpRate(),
+  };
   return JSON.parse(
     JSON.stringify(plain, function (this: Record<string, unknown>, key, value: unknown) {
       const raw = this[key];
@@ -46,5 +53,9 @@ export function decodeFigures(stored: unknown): AllianceStats {
     fundingTotal: new Prisma.Decimal(figures.fundingTotal),
     fundingBySource: figures.fundingBySource.map((row) => ({ ...row, amount: new Prisma.Decimal(row.amount) })),
     lowIncomePopulationByMonth: () => Promise.resolve(monthly),
+    // Figures stored before alerts existed had none open.
+    openMonitoringAlerts: figures.openMonitoringAlerts ?? 0,
+    averageTopUp: () => Promise.resolve(figures.averageTopUp == null ? null : new Prisma.Decimal(figures.averageTopUp)),
+    topUpRate: () => Promise.resolve(figures.topUpRate ?? null),
   };
 }

@@ -7,6 +7,7 @@ import { badInput, forbidden, notFound } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
 import { memoize } from "../../common/pagination";
 import { ReportingService, type StoredLookup } from "../reporting";
+import { assessedSql } from "../standard";
 import type { AllianceStats, MonthlyPopulation } from "./stats.types";
 
 /** The subtree root a figure is computed for: an alliance already known to be in the viewer's scope or checked here. */
@@ -46,7 +47,7 @@ const SOURCES = Object.values(FundingSource);
  *   of the month's last day (or `to`), and the persons of spans starting in the month (and in the
  *   period) that entered or left the low-income categories; computed only when selected, in one
  *   statement for all the roots of a call;
- * - alliances by level, the operating rate and open requests are snapshots of now, not limited by the period.
+ * - alliances by level, the operating rate, open requests and open monitoring alerts are snapshots of now, not limited by the period.
  */
 export class StatsService {
   constructor(private readonly app: App) {}
@@ -175,7 +176,7 @@ export class StatsService {
         SELECT t.root_id::text, 'funding', m.source::text, 0, 0, 0, sum(m.amount)::text
           FROM tree t JOIN money m ON m.alliance_id = t.alliance_id
          GROUP BY GROUPING SETS ((t.root_id, m.source), (t.root_id))`),
-      this.app.deps.db.rows<{ root_id: string; service_records: number; households_served: number; open_requests: number }>(Prisma.sql`
+      this.app.deps.db.rows<{ root_id: string; service_records: number; households_served: number; open_requests: number; open_alerts: number }>(Prisma.sql`
         WITH ${subtrees},
         per_household AS (
           SELECT household_id, count(*) AS records FROM service_record
@@ -189,15 +190,22 @@ export class StatsService {
           SELECT q.alliance_id, count(*) AS requests
             FROM service_request q
            WHERE q.alliance_id IN (SELECT id FROM within) AND q.status = 'OPEN'
-           GROUP BY q.alliance_id)
+           GROUP BY q.alliance_id),
+        alerts AS (
+          SELECT ma.alliance_id, count(*) AS alerts
+            FROM monitoring_alert ma
+           WHERE ma.alliance_id IN (SELECT id FROM within) AND ma.status = 'OPEN'
+           GROUP BY ma.alliance_id)
         SELECT r.id::text AS root_id,
                COALESCE(sum(served.records), 0)::int AS service_records,
                COALESCE(sum(served.households), 0)::int AS households_served,
-               COALESCE(sum(open.requests), 0)::int AS open_requests
+               COALESCE(sum(open.requests), 0)::int AS open_requests,
+               COALESCE(sum(alerts.alerts), 0)::int AS open_alerts
           FROM roots r
           JOIN tree t ON t.root_id = r.id
           LEFT JOIN served ON served.alliance_id = t.alliance_id
           LEFT JOIN open ON open.alliance_id = t.alliance_id
+          LEFT JOIN alerts ON alerts.alliance_id = t.alliance_id
          GROUP BY r.id`),
       this.app.deps.db.rows<{ root_id: string; visits: number; happiness_lists: number }>(Prisma.sql`
         WITH ${subtrees},
@@ -219,6 +227,7 @@ export class StatsService {
     ]);
 
     const monthly = memoize(() => this.monthlyPopulation(subtrees, period));
+    const topUps = memoize(() => this.topUps(subtrees, period));
     return roots.map((root) => {
       const levels = LEVELS.slice(Math.max(0, LEVELS.indexOf(root.level as AllianceLevel)));
       const alliancesByLevel = levels.map((level) => {
@@ -251,6 +260,8 @@ export class StatsService {
           otherMonitored: persons("OTHER_MONITORED"),
         },
         lowIncomePopulationByMonth: async () => (await monthly()).get(root.id) ?? [],
+        averageTopUp: async () => (await topUps()).get(root.id)?.average ?? null,
+        topUpRate: async () => (await topUps()).get(root.id)?.rate ?? null,
         projectCount: project?.n1 ?? 0,
         fundingTotal: money(null),
         fundingBySource: SOURCES.map((source) => ({ source, amount: money(source) })),
@@ -263,6 +274,7 @@ export class StatsService {
         alliancesByLevel,
         standardOperationRate: allianceTotal === 0 ? 0 : standardTotal / allianceTotal,
         openServiceRequests: service?.open_requests ?? 0,
+        openMonitoringAlerts: service?.open_alerts ?? 0,
       };
     });
   }
@@ -330,5 +342,34 @@ export class StatsService {
       byRoot.set(row.root_id, list);
     }
     return byRoot;
+  }
+
+  /**
+   * The 低保 top-ups of every root of `subtrees` over the period (see `averageTopUp`), by root
+   * id, in one statement: the households DIBAO on each month's last day (or `to`), assessed
+   * for that month by the rules in force that day (assessedSql).
+   */
+  private async topUps(subtrees: Prisma.Sql, period: StatsPeriod): Promise<Map<string, { average: Prisma.Decimal; rate: number }>> {
+    const from = isoDate(period.from);
+    const to = isoDate(period.to);
+    const rows = await this.app.deps.db.rows<{ root_id: string; average: string; rate: string }>(Prisma.sql`
+      WITH ${subtrees},
+      months AS (
+        SELECT m::date AS month, LEAST((m + interval '1 month')::date - 1, ${to}::date) AS as_of
+          FROM generate_series(date_trunc('month', ${from}::date::timestamp), ${to}::date::timestamp, interval '1 month') AS m),
+      ${assessedSql(Prisma.sql`
+        SELECT s.household_id, s.alliance_id, mo.month, mo.as_of AS rules_on, s.persons
+          FROM months mo
+          JOIN household_state s ON s.valid_from <= mo.as_of AND (s.valid_to IS NULL OR s.valid_to > mo.as_of)
+         WHERE s.alliance_id IN (SELECT id FROM within) AND s.category = 'DIBAO'`)},
+      per_root AS (
+        SELECT t.root_id, sum(a.top_up) AS top_ups, sum(a.persons) AS person_months, sum(a.standard * a.persons) AS standards
+          FROM tree t JOIN assessed a ON a.alliance_id = t.alliance_id
+         WHERE a.standard IS NOT NULL
+         GROUP BY t.root_id)
+      SELECT root_id::text AS root_id, round(top_ups / person_months, 2)::text AS average,
+             round(round(top_ups / person_months, 2) / (standards / person_months), 4)::text AS rate
+        FROM per_root WHERE person_months > 0`);
+    return new Map(rows.map((row) => [row.root_id, { average: new Prisma.Decimal(row.average), rate: Number(row.rate) }]));
   }
 }

@@ -96,6 +96,22 @@ export class AllianceStats {
   })
   lowIncomePopulationByMonth: () => Promise<MonthlyPopulation[]>;
 
+  @Field(() => MoneyScalar, {
+    nullable: true,
+    simple: true,
+    description:
+      "补差: the monthly top-ups of the subtree's 低保 households (category DIBAO on each month's last day, or `to`), as Household.assessment computes them against the standard in force that day, summed over the months the period touches and divided by their person-months; rounded half-up to the fen. Null when there is no such household (with a standard).",
+  })
+  averageTopUp: () => Promise<Decimal | null>;
+
+  @Field(() => Float, {
+    nullable: true,
+    simple: true,
+    description:
+      "averageTopUp over the 低保 standard the top-ups were computed against (person-weighted where it changed), to 4 decimals (0.8666); null when averageTopUp is.",
+  })
+  topUpRate: () => Promise<number | null>;
+
   @Field(() => Int, { description: "Service projects active at any time in the period." })
   projectCount: number;
 
@@ -138,4 +154,7 @@ export class AllianceStats {
 
   @Field(() => Int, { description: "Service requests in the subtree that are OPEN now (not limited by the period)." })
   openServiceRequests: number;
+
+  @Field(() => Int, { description: "政策找人 monitoring alerts of households in the subtree that are OPEN now (not limited by the period)." })
+  openMonitoringAlerts: number;
 }

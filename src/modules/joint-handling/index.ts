@@ -1,0 +1,8 @@
+export { AssistanceApplication, JointHandlingTask, JointItem } from "./joint-handling.types";
+export { JointHandlingService } from "./joint-handling.service";
+export {
+  AssistanceApplicationResolver,
+  JointHandlingTaskEventResolver,
+  JointHandlingTaskResolver,
+  JointItemResolver,
+} from "./joint-handling.resolver";
