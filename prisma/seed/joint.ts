@@ -1,4 +1,5 @@
 import type { SqlRunner } from "../../src/db/sql-runner";
+import { APPLICATION_STATUS_SQL } from "../../src/modules/joint-handling";
 
 /**
  * The catalogue of linked items (大救助"一件事"): 17 in Taizhou. The first ten are those the
@@ -93,19 +94,20 @@ export async function loadJointHandling(sql: SqlRunner, seed: number): Promise<R
     [String(seed), PILOT_COUNTIES, APPLICATIONS_PER_COUNTY],
   );
   // One to four items per application; the first task's status sets the application's state
-  // (an open one, a rejected one...), the others are drawn.
+  // (an open one, a rejected one...), the others are drawn. Draws go by household (one
+  // application each), never by the applications' ids, which the database makes at random.
   const tasks = await sql.query(
     `WITH apps AS (
        SELECT ap.id, ap.household_id, ap.decision::text AS decision, ap.submitted_at, ap.decided_at,
-              c.id AS county_id, 1 + floor(${draw("ap.id::text")} * 4)::int AS k,
-              row_number() OVER (PARTITION BY ap.decision ORDER BY ap.id) AS n
+              c.id AS county_id, 1 + floor(${draw("ap.household_id::text || 'k'")} * 4)::int AS k,
+              row_number() OVER (PARTITION BY ap.decision ORDER BY ap.household_id) AS n
          FROM assistance_application ap
          JOIN alliance v ON v.id = ap.alliance_id
          JOIN alliance c ON c.level = 'COUNTY' AND v.path LIKE c.path || '%'),
      ranked AS (
        SELECT a.*, d.item_code, d.organization_id,
-              row_number() OVER (PARTITION BY a.id ORDER BY md5($1::text || a.id::text || d.item_code)) AS rank,
-              ${draw("a.id::text || d.item_code || 's'")} AS r
+              row_number() OVER (PARTITION BY a.id ORDER BY md5($1::text || a.household_id::text || d.item_code)) AS rank,
+              ${draw("a.household_id::text || d.item_code || 's'")} AS r
          FROM apps a JOIN joint_item_department d ON d.county_alliance_id = a.county_id),
      statused AS (
        SELECT ra.*,
@@ -130,13 +132,7 @@ export async function loadJointHandling(sql: SqlRunner, seed: number): Promise<R
   );
   await sql.query(
     `UPDATE assistance_application ap SET status = (
-       SELECT CASE
-                WHEN ap.decision = 'REJECTED' THEN 'REJECTED'
-                WHEN ap.decision = 'APPROVED' AND count(*) FILTER (WHERE t.status IN ('PENDING', 'ACCEPTED')) = 0 THEN
-                  CASE WHEN count(*) FILTER (WHERE t.status = 'REJECTED') > 0 THEN 'PARTLY_REJECTED' ELSE 'COMPLETED' END
-                WHEN ap.decision = 'PENDING' AND count(*) FILTER (WHERE t.status <> 'PENDING') = 0 THEN 'SUBMITTED'
-                ELSE 'IN_PROGRESS'
-              END::"ApplicationStatus"
+       SELECT ${APPLICATION_STATUS_SQL}
          FROM joint_handling_task t WHERE t.application_id = ap.id)`,
   );
   return {

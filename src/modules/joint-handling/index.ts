@@ -1,5 +1,5 @@
 export { AssistanceApplication, JointHandlingTask, JointItem } from "./joint-handling.types";
-export { JointHandlingService } from "./joint-handling.service";
+export { APPLICATION_STATUS_SQL, JointHandlingService } from "./joint-handling.service";
 export {
   AssistanceApplicationResolver,
   JointHandlingTaskEventResolver,

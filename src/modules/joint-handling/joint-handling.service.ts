@@ -52,18 +52,23 @@ function taskEvent(kind: JointHandlingTaskEventKind, task: { id: string; applica
   return { topic: "JOINT_HANDLING_TASK_EVENTS" as const, payload };
 }
 
-/** Brings an application's status up to date from its decision and its tasks (the rule of AssistanceApplication.status). */
+/**
+ * The rule of AssistanceApplication.status as SQL over the application `ap` and its tasks `t`
+ * (grouped per application): the service and the demo loader both use it.
+ */
+export const APPLICATION_STATUS_SQL = `CASE
+    WHEN ap.decision = 'REJECTED' THEN 'REJECTED'
+    WHEN ap.decision = 'APPROVED' AND count(*) FILTER (WHERE t.status IN ('PENDING', 'ACCEPTED')) = 0 THEN
+      CASE WHEN count(*) FILTER (WHERE t.status = 'REJECTED') > 0 THEN 'PARTLY_REJECTED' ELSE 'COMPLETED' END
+    WHEN ap.decision = 'PENDING' AND count(*) FILTER (WHERE t.status <> 'PENDING') = 0 THEN 'SUBMITTED'
+    ELSE 'IN_PROGRESS'
+  END::"ApplicationStatus"`;
+
+/** Brings an application's status up to date from its decision and its tasks (APPLICATION_STATUS_SQL). */
 async function refreshApplicationStatus(tx: Tx, applicationId: string): Promise<void> {
   await tx.$executeRaw`
     UPDATE assistance_application ap SET status = (
-      SELECT CASE
-               WHEN ap.decision = 'REJECTED' THEN 'REJECTED'
-               WHEN ap.decision = 'APPROVED' AND count(*) FILTER (WHERE t.status IN ('PENDING', 'ACCEPTED')) = 0 THEN
-                 CASE WHEN count(*) FILTER (WHERE t.status = 'REJECTED') > 0 THEN 'PARTLY_REJECTED' ELSE 'COMPLETED' END
-               WHEN ap.decision = 'PENDING' AND count(*) FILTER (WHERE t.status <> 'PENDING') = 0 THEN 'SUBMITTED'
-               ELSE 'IN_PROGRESS'
-             END::"ApplicationStatus"
-        FROM joint_handling_task t WHERE t.application_id = ap.id)
+      SELECT ${Prisma.raw(APPLICATION_STATUS_SQL)} FROM joint_handling_task t WHERE t.application_id = ap.id)
      WHERE ap.id = ${applicationId}::uuid`;
 }
 
