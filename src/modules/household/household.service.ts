@@ -8,7 +8,7 @@ import { residentIdBirthDate } from "../../common/validators";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden } from "../../errors";
 import { Prisma, type Household, type HouseholdMember } from "../../generated/prisma/client";
-import { ReportingService } from "../reporting";
+import { ClosedPeriodGuard } from "../reporting";
 import type {
   AddHouseholdMemberInput,
   ChangeHouseholdCategoryInput,
@@ -281,15 +281,14 @@ export class HouseholdService {
     const headListed = persons.some((p) => p.name === headName && p.birthDate.getTime() === headBirth.getTime());
     if (!headListed) persons.unshift({ name: headName, birthDate: headBirth, joinedOn: recognizedOn });
 
-    const audit: Record<string, unknown> = auditInput(input, recognizedOn);
-    let correction: Date | null = null;
+    const guard = new ClosedPeriodGuard(this.app, viewer, auditInput(input, recognizedOn));
     let refusedOutsideScope = false;
-    const registration = runMutation(
+    const registration = guard.around(() => runMutation(
       this.app,
       viewer,
       {
         operation: "registerHousehold",
-        input: audit,
+        input: guard.audit,
         keyInput: input,
         idempotencyKey: input.idempotencyKey,
         findExisting: (tx, id) => tx.household.findUnique({ where: { id } }),
@@ -306,8 +305,7 @@ export class HouseholdService {
           refusedOutsideScope = true;
           throw conflict("idNumber: this 身份证号 cannot be registered here", { field: "idNumber" });
         }
-        correction = await this.app.get(ReportingService).requireOpen(viewer, alliance.path, recognizedOn, "recognizedOn", tx);
-        if (correction) audit.closedPeriodCorrection = isoDate(correction);
+        await guard.check(tx, alliance.path, recognizedOn, "recognizedOn");
         const household = await tx.household.create({
           data: {
             allianceId: alliance.id,
@@ -331,11 +329,9 @@ export class HouseholdService {
         const { members: _members, ...row } = household;
         return row;
       },
-    );
+    ));
     try {
-      const household = await registration;
-      if (correction) await this.app.get(ReportingService).correctionCommitted(alliance.path, recognizedOn);
-      return household;
+      return await registration;
     } catch (error) {
       if (refusedOutsideScope) await this.auditRefusal(viewer, input, "DUPLICATE_ID_NUMBER");
       throw error;
@@ -550,36 +546,34 @@ export class HouseholdService {
     effectiveOn: Date,
     write: (tx: Tx, state: LockedHousehold) => Promise<void>,
   ): Promise<Household> {
-    let correction: Date | null = null;
-    const household = await runMutation(
-      this.app,
-      viewer,
-      { ...spec, findExisting: (tx, id) => tx.household.findUnique({ where: { id } }) },
-      async (tx) => {
-        correction = await this.applyHistoryChange(tx, viewer, target, effectiveOn, write);
-        if (correction) spec.input.closedPeriodCorrection = isoDate(correction);
-        return tx.household.findUniqueOrThrow({ where: { id: target.household.id } });
-      },
+    const guard = new ClosedPeriodGuard(this.app, viewer, spec.input);
+    return guard.around(() =>
+      runMutation(
+        this.app,
+        viewer,
+        { ...spec, input: guard.audit, findExisting: (tx, id) => tx.household.findUnique({ where: { id } }) },
+        async (tx) => {
+          await this.applyHistoryChange(tx, target, effectiveOn, write, guard);
+          return tx.household.findUniqueOrThrow({ where: { id: target.household.id } });
+        },
+      ),
     );
-    if (correction) await this.app.get(ReportingService).correctionCommitted(target.alliancePath, effectiveOn);
-    return household;
   }
 
   /**
    * The work of a dated history change inside the caller's transaction `tx`: locks the household,
    * refuses changes to an EXITED one (CONFLICT) and effective days before its recognition or its
    * latest category change (BAD_USER_INPUT), guards closed periods, runs `write`, then brings its
-   * size and spans up to date. Returns the closed date when it is an ADMIN correction inside a
-   * closed period (the caller notes it in its audit input and calls
-   * ReportingService.correctionCommitted after commit), else null.
+   * size and spans up to date. `guard` is the caller's: it notes an ADMIN correction inside a
+   * closed period in the audit input and brings the stored figures up to date after commit.
    */
   private async applyHistoryChange(
     tx: Tx,
-    viewer: Viewer | null,
     target: HouseholdInScope,
     effectiveOn: Date,
     write: (tx: Tx, state: LockedHousehold) => Promise<void>,
-  ): Promise<Date | null> {
+    guard: ClosedPeriodGuard,
+  ): Promise<void> {
     const state = await lockHousehold(tx, target.household.id);
     requireActive(state);
     if (effectiveOn.getTime() < state.recognizedOn.getTime()) {
@@ -591,7 +585,7 @@ export class HouseholdService {
         `must not be before the household's latest category change (${isoDate(state.latestChangeOn)}): its history only moves forward`,
       );
     }
-    const correction = await this.app.get(ReportingService).requireOpen(viewer, target.alliancePath, effectiveOn, "effectiveOn", tx);
+    await guard.check(tx, target.alliancePath, effectiveOn, "effectiveOn");
     await write(tx, state);
     await tx.$executeRaw`
       UPDATE household SET size = (
@@ -599,7 +593,6 @@ export class HouseholdService {
          WHERE m.household_id = household.id AND (m.left_on IS NULL OR m.left_on > ${isoDate(todayInChina())}::date))
        WHERE id = ${state.id}::uuid`;
     await refreshState(tx, state.id);
-    return correction;
   }
 
   /**
@@ -607,25 +600,32 @@ export class HouseholdService {
    * transaction: PGlite has one connection) from `effectiveOn` inside the caller's transaction (an
    * approved assistance application): the same checks and history entry as
    * changeHouseholdCategory, without an audit row of its own (the caller's mutation writes one);
-   * nothing when the household has that category already. Returns the closed date of an ADMIN correction (see applyHistoryChange).
+   * nothing when the household has that category already. `guard` is the caller's mutation's (see applyHistoryChange).
    */
   async changeCategoryInTransaction(
     tx: Tx,
     viewer: Viewer | null,
     target: HouseholdInScope,
     change: { category: AssistanceCategory; effectiveOn: Date; reason: string },
-  ): Promise<{ changed: boolean; correction: Date | null }> {
+    guard: ClosedPeriodGuard,
+  ): Promise<{ changed: boolean }> {
     requireNotFuture(change.effectiveOn, "effectiveOn");
     let changed = false;
-    const correction = await this.applyHistoryChange(tx, viewer, target, change.effectiveOn, async (inner, state) => {
-      if (state.category === change.category) return;
-      changed = true;
-      await inner.householdCategoryChange.create({
-        data: { householdId: state.id, kind: "CATEGORY_CHANGED", category: change.category, effectiveOn: change.effectiveOn, reason: change.reason, recordedById: viewer?.accountId ?? null },
-      });
-      await inner.household.update({ where: { id: state.id }, data: { category: change.category } });
-    });
-    return { changed, correction };
+    await this.applyHistoryChange(
+      tx,
+      target,
+      change.effectiveOn,
+      async (inner, state) => {
+        if (state.category === change.category) return;
+        changed = true;
+        await inner.householdCategoryChange.create({
+          data: { householdId: state.id, kind: "CATEGORY_CHANGED", category: change.category, effectiveOn: change.effectiveOn, reason: change.reason, recordedById: viewer?.accountId ?? null },
+        });
+        await inner.household.update({ where: { id: state.id }, data: { category: change.category } });
+      },
+      guard,
+    );
+    return { changed };
   }
 
   /**

@@ -7,7 +7,7 @@ import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma } from "../../generated/prisma/client";
 import type { JointHandlingTaskEventPayload, StoredEvent } from "../../pubsub";
-import { ReportingService } from "../reporting";
+import { ClosedPeriodGuard } from "../reporting";
 import { HouseholdService } from "../household";
 import type { SubmitAssistanceApplicationInput, UpsertJointItemInput } from "./joint-handling.inputs";
 import type {
@@ -248,9 +248,8 @@ export class JointHandlingService {
     if (approved && effectiveOn && effectiveOn.getTime() > todayInChina().getTime()) throw badInput("effectiveOn", "must not be in the future");
     const households = this.app.get(HouseholdService);
     const target = approved ? await households.requireChangeable(viewer, application.householdId) : null;
-    const input: Record<string, unknown> = { id, approved, effectiveOn: effectiveOn ? isoDate(effectiveOn) : null, reason: why };
-    let correction: { alliancePath: string; on: Date } | null = null;
-    const decided = await runMutation(this.app, viewer, { operation: "decideAssistanceApplication", input }, async (tx) => {
+    const guard = new ClosedPeriodGuard(this.app, viewer, { id, approved, effectiveOn: effectiveOn ? isoDate(effectiveOn) : null, reason: why });
+    return guard.around(() => runMutation(this.app, viewer, { operation: "decideAssistanceApplication", input: guard.audit }, async (tx) => {
       const claimed = await tx.assistanceApplication.updateMany({
         where: { id: application.id, decision: "PENDING" },
         data: {
@@ -264,23 +263,18 @@ export class JointHandlingService {
       if (claimed.count === 0) throw conflict("This application was decided meanwhile");
       if (target && effectiveOn) {
         // The category change and the decision commit together, or neither does.
-        const change = await households.changeCategoryInTransaction(tx, viewer, target, {
-          category: application.requested,
-          effectiveOn,
-          reason: why ?? "assistance application approved",
-        });
-        if (change.changed) input.categoryChanged = application.requested;
-        if (change.correction) {
-          input.closedPeriodCorrection = isoDate(change.correction);
-          correction = { alliancePath: target.alliancePath, on: effectiveOn };
-        }
+        const change = await households.changeCategoryInTransaction(
+          tx,
+          viewer,
+          target,
+          { category: application.requested, effectiveOn, reason: why ?? "assistance application approved" },
+          guard,
+        );
+        if (change.changed) guard.audit.categoryChanged = application.requested;
       }
       await refreshApplicationStatus(tx, application.id);
       return (await tx.$queryRaw<AssistanceApplication[]>`SELECT ${APPLICATION_COLUMNS} FROM assistance_application ap WHERE ap.id = ${application.id}::uuid`)[0];
-    });
-    const corrected = correction as { alliancePath: string; on: Date } | null;
-    if (corrected) await this.app.get(ReportingService).correctionCommitted(corrected.alliancePath, corrected.on);
-    return decided;
+    }));
   }
 
   /** Moves a task (only the department it is routed to): PENDING→ACCEPTED→COMPLETED, PENDING/ACCEPTED→REJECTED; others are a CONFLICT. */
