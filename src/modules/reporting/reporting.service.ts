@@ -78,10 +78,8 @@ export class ReportingService {
           FROM (SELECT closed_through FROM alliance WHERE id = ANY(${ids}::uuid[]) FOR KEY SHARE) locked`;
       return rows[0]?.through ? dayOf(rows[0].through) : null;
     }
-    const rows = await this.app.deps.db.rows<{ through: string | null }>(
-      Prisma.sql`SELECT max(closed_through)::text AS through FROM alliance WHERE id = ANY(${ids}::uuid[])`,
-    );
-    return rows[0]?.through ? dayOf(rows[0].through) : null;
+    const [through] = await this.closedThroughByPaths([alliancePath]);
+    return through;
   }
 
   /** The closed date in force for each alliance path (see `closedThrough`), in key order: one statement. */
