@@ -120,8 +120,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       query_timeout: statementTimeout + 5_000,
       keepAlive: true,
     });
-    // An idle connection dropped by the server (a restart) must not crash the process.
+    // A connection dropped by the server (a restart, an outage) must not crash the process: the
+    // pool handles idle ones; a checked-out one (a transaction between statements) reports its
+    // loss on the client, where nothing else listens. Its queries still fail and it is discarded.
     pool.on("error", (error) => options.onPoolError?.(error));
+    pool.on("connect", (client) => client.on("error", (error) => options.onPoolError?.(error)));
     const { prisma, count, add } = counted(new PrismaClient({ adapter: new PrismaPg(pool), log: [...log] }));
     return {
       kind: "postgres",
