@@ -59,6 +59,20 @@ describe("the demo dataset answers the reference figures", () => {
     expect(stats.openServiceRequests).toBeGreaterThan(0);
   });
 
+  test("servedByMonth for 2025 H1 (a closed period, its months computed from the records) adds up to the reference 户次", async () => {
+    const { stats } = await server.admin.query(
+      `query ($id: ID!, $from: Date!, $to: Date!) { stats(allianceId: $id, from: $from, to: $to) {
+        householdTimesServed servedByMonth { month householdTimes visitHouseholdTimes } } }`,
+      { id: await idOf("台州市"), ...PERIOD },
+    );
+    const months: { month: string; householdTimes: number; visitHouseholdTimes: number }[] = stats.servedByMonth;
+    expect(months.map((row) => row.month)).toEqual(["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]);
+    expect(months.reduce((total, row) => total + row.householdTimes, 0)).toBe(DEMO_FIGURES.householdTimesServed);
+    expect(months.reduce((total, row) => total + row.visitHouseholdTimes, 0)).toBe(DEMO_FIGURES.visitHouseholdTimes);
+    expect(stats.householdTimesServed).toBe(DEMO_FIGURES.householdTimesServed);
+    expect(months.every((row) => row.householdTimes > 0)).toBe(true);
+  });
+
   test("the welfare-lottery grants of 2024 and 2025 add up to 11,980,000.00", async () => {
     let total = new Prisma.Decimal(0);
     for (const year of [2024, 2025]) {

@@ -8,7 +8,7 @@ import { Prisma } from "../../generated/prisma/client";
 import { memoize } from "../../common/pagination";
 import { ReportingService, type StoredLookup } from "../reporting";
 import { assessedSql } from "../standard";
-import type { AllianceStats, MonthlyPopulation } from "./stats.types";
+import type { AllianceStats, MonthlyPopulation, MonthServed } from "./stats.types";
 
 /** The subtree root a figure is computed for: an alliance already known to be in the viewer's scope or checked here. */
 export interface StatsRoot {
@@ -20,6 +20,25 @@ export interface StatsRoot {
 export interface StatsPeriod {
   from: Date;
   to: Date;
+}
+
+/** The AllianceStats fields with one row per month of the period. */
+export const MONTHLY_FIELDS = ["lowIncomePopulationByMonth", "servedByMonth"] as const;
+export type MonthlyField = (typeof MONTHLY_FIELDS)[number];
+
+/** The most calendar months a period may touch when a monthly field is asked for. */
+export const MAX_MONTHS = 120;
+
+/** How a `stats` call is asked: which monthly fields are selected (bounded by MAX_MONTHS), and the stored lookup already made. */
+export interface StatsOptions {
+  monthlyFields?: readonly MonthlyField[];
+  known?: ReadonlyMap<string, StoredLookup>;
+}
+
+/** The calendar months [from, to] touches, both ends' months included. */
+function monthsTouched(period: StatsPeriod): number {
+  const index = (date: Date) => date.getUTCFullYear() * 12 + date.getUTCMonth();
+  return index(period.to) - index(period.from) + 1;
 }
 
 const LEVELS = Object.values(AllianceLevel);
@@ -47,6 +66,12 @@ const SOURCES = Object.values(FundingSource);
  *   of the month's last day (or `to`), and the persons of spans starting in the month (and in the
  *   period) that entered or left the low-income categories; computed only when selected, in one
  *   statement for all the roots of a call;
+ * - `servedByMonth`: the service records and visits above by the calendar month of their day,
+ *   one row per month the period touches (0 when none); computed only when selected, in one
+ *   statement for all the roots of a call, and always from the records, closed periods included
+ *   (their records change only through ADMIN corrections, which also update the stored
+ *   figures, so the months add up to the stored householdTimesServed and visitHouseholdTimes);
+ * - a monthly field over a period touching more than MAX_MONTHS months is BAD_USER_INPUT naming it;
  * - alliances by level, the operating rate, open requests and open monitoring alerts are snapshots of now, not limited by the period.
  */
 export class StatsService {
@@ -54,9 +79,15 @@ export class StatsService {
 
   /**
    * Figures for one alliance and its subtree over [from, to]: NOT_FOUND for an unknown alliance,
-   * FORBIDDEN outside the viewer's scope, BAD_USER_INPUT naming `to` when `to` is before `from`.
+   * FORBIDDEN outside the viewer's scope, BAD_USER_INPUT naming `to` when `to` is before `from`
+   * and naming the first of `monthlyFields` when the period touches more than MAX_MONTHS months.
    */
-  async forAlliance(viewer: Viewer | null, allianceId: string, period: StatsPeriod): Promise<AllianceStats> {
+  async forAlliance(
+    viewer: Viewer | null,
+    allianceId: string,
+    period: StatsPeriod,
+    monthlyFields: readonly MonthlyField[] = [],
+  ): Promise<AllianceStats> {
     const scope = await this.app.deps.scopes.of(viewer);
     const id = requireId(allianceId, "allianceId");
     // The alliance and what is stored for it in one statement (what scopes.requireAlliance checks).
@@ -64,7 +95,7 @@ export class StatsService {
     if (!found) throw notFound("Alliance");
     if (!inScope(scope, found.path)) throw forbidden("This alliance is outside your scope");
     const { closed, figures, ...alliance } = found;
-    const [stats] = await this.forAlliances(viewer, [alliance], period, new Map([[alliance.id, { closed, figures }]]));
+    const [stats] = await this.forAlliances(viewer, [alliance], period, { monthlyFields, known: new Map([[alliance.id, { closed, figures }]]) });
     return stats;
   }
 
@@ -84,45 +115,74 @@ export class StatsService {
    * Figures for several subtrees at once, in the order of `roots`. Each root must lie in the
    * viewer's scope (FORBIDDEN otherwise); a subtree of a node in scope is in scope as a whole, so
    * nothing below needs filtering. Periods closed for a root answer their stored figures (see
-   * ReportingService.figures); the others are computed (computeFigures).
+   * ReportingService.figures) with a live servedByMonth; the others are computed (computeFigures).
+   * BAD_USER_INPUT, before anything is read or stored, when the period ends before it starts or
+   * touches more than MAX_MONTHS months and `options.monthlyFields` asks for a monthly field.
    */
   async forAlliances(
     viewer: Viewer | null,
     roots: readonly StatsRoot[],
     period: StatsPeriod,
-    known?: ReadonlyMap<string, StoredLookup>,
+    options: StatsOptions = {},
   ): Promise<AllianceStats[]> {
     const scope = await this.app.deps.scopes.of(viewer);
     if (period.to.getTime() < period.from.getTime()) {
       throw badInput("to", `the period must not end (${isoDate(period.to)}) before it starts (${isoDate(period.from)})`);
     }
+    const months = monthsTouched(period);
+    const [monthlyField] = options.monthlyFields ?? [];
+    if (monthlyField && months > MAX_MONTHS) {
+      throw badInput(
+        monthlyField,
+        `gives one row per month, at most ${MAX_MONTHS}; the period ${isoDate(period.from)} to ${isoDate(period.to)} touches ${months} months: ask for a shorter period, or leave ${monthlyField} out`,
+        { months, maxMonths: MAX_MONTHS },
+      );
+    }
     if (roots.some((root) => !inScope(scope, root.path))) throw forbidden("This alliance is outside your scope");
     if (roots.length === 0) return [];
     const byId = new Map(roots.map((root) => [root.id, root]));
-    return this.app.get(ReportingService).figures(viewer, roots, period, (asked) =>
-      this.computeFigures(viewer, scope, asked.map((root) => byId.get(root.id)!), period),
-      known,
+    const answers = await this.app.get(ReportingService).figures(
+      viewer,
+      roots,
+      period,
+      (asked) => this.computeFigures(viewer, scope, asked.map((root) => byId.get(root.id)!), period),
+      options.known,
     );
+    // Figures read back from closed_figures carry no servedByMonth: it is computed live for their roots.
+    const stored = roots.filter((_, i) => !answers[i].servedByMonth);
+    if (stored.length === 0) return answers;
+    const servedMonths = memoize(() => this.servedByMonth(this.subtreesSql(stored), period));
+    return answers.map((stats, i) =>
+      stats.servedByMonth ? stats : { ...stats, servedByMonth: async () => (await servedMonths()).get(roots[i].id) ?? [] },
+    );
+  }
+
+  /**
+   * SQL common table expressions over the subtrees of `roots`: `roots` (id, path); `within`, every
+   * alliance in any of the subtrees (a prefix LIKE the planner can estimate); `tree`, which root
+   * each of them counts for. Facts are first summed per alliance of `within`, then per root, so
+   * the large tables are read once whatever the number of roots.
+   */
+  private subtreesSql(roots: readonly StatsRoot[]): Prisma.Sql {
+    return Prisma.sql`
+      roots AS (SELECT r.id, r.path FROM unnest(${roots.map((r) => r.id)}::uuid[], ${roots.map((r) => r.path)}::text[]) AS r(id, path)),
+      within AS (SELECT a.id, a.path, a.level, a.operating_status FROM alliance a WHERE a.path LIKE ANY(${roots.map((r) => `${r.path}%`)}::text[])),
+      tree AS (SELECT r.id AS root_id, w.id AS alliance_id, w.level, w.operating_status FROM roots r JOIN within w ON w.path LIKE r.path || '%')`;
   }
 
   /**
    * Figures computed from the records for several subtrees, in the order of `roots`, as the
    * viewer (with `scope`) sees them: three statements whatever their number, and one more for
-   * all their `lowIncomePopulationByMonth` when that is first asked for. No scope check here:
-   * the caller's (the viewer only shapes which money counts for a PARTNER).
+   * all their `lowIncomePopulationByMonth`, `servedByMonth` or top-up figures when each is first
+   * asked for. No scope check here: the caller's (the viewer only shapes which money counts for
+   * a PARTNER).
    */
   async computeFigures(viewer: Viewer | null, scope: Scope, roots: readonly StatsRoot[], period: StatsPeriod): Promise<AllianceStats[]> {
     if (roots.length === 0) return [];
     const from = isoDate(period.from);
     const to = isoDate(period.to);
     const countedFundings = this.countedFundingsSql(viewer, scope);
-    // `within`: every alliance in any of the subtrees (a prefix LIKE the planner can estimate);
-    // `tree`: which root each of them counts for. Facts are first summed per alliance of
-    // `within`, then per root, so the large tables are read once whatever the number of roots.
-    const subtrees = Prisma.sql`
-      roots AS (SELECT r.id, r.path FROM unnest(${roots.map((r) => r.id)}::uuid[], ${roots.map((r) => r.path)}::text[]) AS r(id, path)),
-      within AS (SELECT a.id, a.path, a.level, a.operating_status FROM alliance a WHERE a.path LIKE ANY(${roots.map((r) => `${r.path}%`)}::text[])),
-      tree AS (SELECT r.id AS root_id, w.id AS alliance_id, w.level, w.operating_status FROM roots r JOIN within w ON w.path LIKE r.path || '%')`;
+    const subtrees = this.subtreesSql(roots);
 
     // Three statements run side by side: the light figures in one, and each of the two large
     // tables (service records, visits) in its own, summed per household first so that counting
@@ -228,6 +288,7 @@ export class StatsService {
 
     const monthly = memoize(() => this.monthlyPopulation(subtrees, period));
     const topUps = memoize(() => this.topUps(subtrees, period));
+    const servedMonths = memoize(() => this.servedByMonth(subtrees, period));
     return roots.map((root) => {
       const levels = LEVELS.slice(Math.max(0, LEVELS.indexOf(root.level as AllianceLevel)));
       const alliancesByLevel = levels.map((level) => {
@@ -260,6 +321,7 @@ export class StatsService {
           otherMonitored: persons("OTHER_MONITORED"),
         },
         lowIncomePopulationByMonth: async () => (await monthly()).get(root.id) ?? [],
+        servedByMonth: async () => (await servedMonths()).get(root.id) ?? [],
         averageTopUp: async () => (await topUps()).get(root.id)?.average ?? null,
         topUpRate: async () => (await topUps()).get(root.id)?.rate ?? null,
         projectCount: project?.n1 ?? 0,
@@ -339,6 +401,53 @@ export class StatsService {
         entered: row.entered,
         exited: row.exited,
       });
+      byRoot.set(row.root_id, list);
+    }
+    return byRoot;
+  }
+
+  /**
+   * The 户次 by month of every root of `subtrees` (see `servedByMonth`) over the period, by root
+   * id, in one statement: the service records and visits not voided, dated in the period, by
+   * household and month first (the same rows householdTimesServed and visitHouseholdTimes
+   * count), then by the alliance of the household and by root, with a row for every month.
+   */
+  private async servedByMonth(subtrees: Prisma.Sql, period: StatsPeriod): Promise<Map<string, MonthServed[]>> {
+    const from = isoDate(period.from);
+    const to = isoDate(period.to);
+    const rows = await this.app.deps.db.rows<{ root_id: string; month: string; household_times: number; visit_household_times: number }>(Prisma.sql`
+      WITH ${subtrees},
+      months AS (
+        SELECT to_char(m, 'YYYY-MM') AS month
+          FROM generate_series(date_trunc('month', ${from}::date::timestamp), ${to}::date::timestamp, interval '1 month') AS m),
+      per_household AS (
+        SELECT household_id, to_char(served_on, 'YYYY-MM') AS month, count(*) AS records, 0 AS visits
+          FROM service_record
+         WHERE served_on BETWEEN ${from}::date AND ${to}::date AND voided_at IS NULL
+         GROUP BY household_id, to_char(served_on, 'YYYY-MM')
+        UNION ALL
+        SELECT household_id, to_char(visited_on, 'YYYY-MM'), 0, count(*)
+          FROM visit
+         WHERE visited_on BETWEEN ${from}::date AND ${to}::date AND voided_at IS NULL
+         GROUP BY household_id, to_char(visited_on, 'YYYY-MM')),
+      per_alliance AS (
+        SELECT h.alliance_id, p.month, sum(p.records) AS records, sum(p.visits) AS visits
+          FROM per_household p JOIN household h ON h.id = p.household_id
+         WHERE h.alliance_id IN (SELECT id FROM within)
+         GROUP BY h.alliance_id, p.month),
+      per_root AS (
+        SELECT t.root_id, a.month, sum(a.records) AS records, sum(a.visits) AS visits
+          FROM tree t JOIN per_alliance a ON a.alliance_id = t.alliance_id
+         GROUP BY t.root_id, a.month)
+      SELECT r.id::text AS root_id, mo.month,
+             COALESCE(pr.records, 0)::int AS household_times, COALESCE(pr.visits, 0)::int AS visit_household_times
+        FROM roots r CROSS JOIN months mo
+        LEFT JOIN per_root pr ON pr.root_id = r.id AND pr.month = mo.month
+       ORDER BY r.id, mo.month`);
+    const byRoot = new Map<string, MonthServed[]>();
+    for (const row of rows) {
+      const list = byRoot.get(row.root_id) ?? [];
+      list.push({ month: row.month, householdTimes: row.household_times, visitHouseholdTimes: row.visit_household_times });
       byRoot.set(row.root_id, list);
     }
     return byRoot;

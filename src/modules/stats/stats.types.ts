@@ -53,6 +53,22 @@ export class MonthlyPopulation {
   exited: number;
 }
 
+@ObjectType({ description: "户次 of one calendar month of the period: service records and visits, voided ones never counting." })
+export class MonthServed {
+  @Field({ description: "The calendar month, \"2025-03\" (China time)." })
+  month: string;
+
+  @Field(() => Int, {
+    description: "Service records dated in the month (and the period), as householdTimesServed counts them: summed over the months, householdTimesServed.",
+  })
+  householdTimes: number;
+
+  @Field(() => Int, {
+    description: "Visits dated in the month (and the period), as visitHouseholdTimes counts them: summed over the months, visitHouseholdTimes.",
+  })
+  visitHouseholdTimes: number;
+}
+
 @ObjectType({ description: "Fundings received in the period from one source." })
 export class FundingBySource {
   @Field(() => FundingSource)
@@ -92,9 +108,17 @@ export class AllianceStats {
   @Field(() => [MonthlyPopulation], {
     simple: true,
     description:
-      "One row per calendar month of the period, oldest first: the population as of the month's last day (or `to`), and the persons who entered and left the low-income categories that month.",
+      "One row per calendar month of the period, oldest first: the population as of the month's last day (or `to`), and the persons who entered and left the low-income categories that month. A period of more than 120 months is BAD_USER_INPUT naming this field.",
   })
   lowIncomePopulationByMonth: () => Promise<MonthlyPopulation[]>;
+
+  /** Absent from figures read back from `closed_figures` (never stored): StatsService.forAlliances computes it live for them. */
+  @Field(() => [MonthServed], {
+    simple: true,
+    description:
+      "householdTimesServed and visitHouseholdTimes by calendar month: one row per month the period touches, oldest first, 0 for a month with none; the first and last months count only their days in the period. A period of more than 120 months is BAD_USER_INPUT naming this field.",
+  })
+  servedByMonth?: () => Promise<MonthServed[]>;
 
   @Field(() => MoneyScalar, {
     nullable: true,
