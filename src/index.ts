@@ -1,9 +1,12 @@
 import "reflect-metadata";
+import fs from "node:fs";
+import path from "node:path";
 import { DEMO_ACCOUNTS, formatDemoAccounts } from "../prisma/seed";
 import { closeApp, openApp } from "./app";
 import { createLogger } from "./common/logger";
 import { ConfigError, loadConfig } from "./config";
 import { startServer } from "./server";
+import { CONSOLE_DIR } from "./web-console";
 
 async function main(): Promise<void> {
   let config;
@@ -23,8 +26,11 @@ async function main(): Promise<void> {
     { mode: config.mode, pubsub: app.deps.pubsub.kind, url: server.url, dataDir: config.mode === "embedded" ? config.dataDir : undefined },
     "助联 is listening",
   );
+  const consoleUrl = server.url.replace(/\/graphql$/, "/");
   process.stdout.write(
     `\n助联 GraphQL API (${config.mode} mode) ready at ${server.url}\n` +
+      `Console (控制台) at ${consoleUrl}${fs.existsSync(path.join(CONSOLE_DIR, "index.html")) ? "" : " (not built: npm run build)"}\n` +
+      (config.landingPage && config.introspection ? `GraphQL IDE: open ${server.url} in a browser\n` : "") +
       `WebSocket subscriptions at ${server.wsUrl}\n` +
       (config.mode === "embedded" ? `Data in ${config.dataDir}\n` : "") +
       "\n",

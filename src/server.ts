@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
@@ -17,6 +16,7 @@ import { expandSharedPayload, sharedPayload, sharedSubscribe } from "./pubsub/sh
 import { useGraphqlWs } from "./websocket";
 import { AppError, ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
 import { buildAppSchema } from "./schema";
+import { webConsole } from "./web-console";
 
 export interface RunningServer {
   /** http://host:port/graphql */
@@ -281,7 +281,8 @@ export async function startServer(app: App, listen: { port: number; host: string
           };
         },
       },
-      app.deps.config.landingPage ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled(),
+      // The IDE is our own GraphiQL, served locally (src/web-console.ts); Apollo's loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the default plugin would wrap every field's resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
       refusedTokenPlugin(),
@@ -333,6 +334,7 @@ export async function startServer(app: App, listen: { port: number; host: string
     const readiness = await isReady(app);
     res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? "ready" : "not ready", ...readiness });
   });
+  expressApp.use(webConsole({ ide: app.deps.config.landingPage && app.deps.config.introspection }));
   expressApp.use(
     "/graphql",
     express.json({ limit: "1mb" }),

@@ -125,7 +125,7 @@ export interface Config {
   readonly medicalAlertMinAmount: string;
   /** Schema introspection on (default: embedded mode only). */
   readonly introspection: boolean;
-  /** Apollo's landing page at GET /graphql (default: embedded mode only). */
+  /** The GraphQL IDE (GraphiQL, served from this server) for a browser's GET /graphql; needs introspection (default: embedded mode only). */
   readonly landingPage: boolean;
 }
 

@@ -1,0 +1,167 @@
+/**
+ * First load of the console's pages (issue 13): the partner board and the coordinator dashboard
+ * on the embedded demo city, from this machine. Starts the built server (`node dist/src/index.js`)
+ * in embedded mode on a data folder of its own (it loads the demo dataset, about 40 s), then for
+ * each page opens it N times in Debian's Chromium, each time in a fresh browser context (empty
+ * cache), already signed in (the session is put in session storage before the page's scripts
+ * run), and times from navigation to the page showing its data. Prints a table and writes
+ * bench/results/console-<date>.json and .md.
+ *
+ *   npm run bench:console            (5 loads per page)
+ *   npm run build && node dist/bench/console.js [loads=5]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { projectRoot } from "../src/common/paths";
+
+const LOADS = Number(process.argv[2] ?? 5);
+const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((file) => file && fs.existsSync(file));
+
+interface PageScenario {
+  id: string;
+  name: string;
+  username: string;
+  password: string;
+  route: string;
+  /** Resolves in the page once it shows its data. */
+  ready: string;
+}
+
+const PAGES: PageScenario[] = [
+  {
+    id: "board",
+    name: "partner board (wenling-partner), open needs shown",
+    username: "wenling-partner",
+    password: "zhulian-demo-partner",
+    route: "/#/board",
+    ready: `document.querySelector('[data-test="need"]') !== null`,
+  },
+  {
+    id: "dashboard",
+    name: "dashboard of 温岭市 (wenling-coordinator), figures and charts drawn",
+    username: "wenling-coordinator",
+    password: "zhulian-demo-wenling",
+    route: "/#/dashboard",
+    ready: `document.querySelector('[data-ready="true"]') !== null`,
+  },
+];
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; origin: string }> {
+  const child = spawn(process.execPath, [path.join(projectRoot, "dist", "src", "index.js")], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the server did not start within 300 s")), 300_000);
+    const look = (chunk: Buffer) => {
+      const match = /ready at (http:\/\/[^/\s]+)\//.exec(chunk.toString());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout!.on("data", look);
+    child.stderr!.on("data", look);
+    child.once("exit", (code) => reject(new Error(`the server exited (${code}) before it was ready`)));
+  });
+  return { child, origin };
+}
+
+async function signIn(origin: string, username: string, password: string): Promise<{ token: string; account: unknown }> {
+  const response = await fetch(`${origin}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      query: `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token account { id username role alliance { id name level } organization { id name kind } } } }`,
+      variables: { u: username, p: password },
+    }),
+  });
+  const body = (await response.json()) as { data: { login: { token: string; account: unknown } } };
+  return body.data.login;
+}
+
+interface Load {
+  ms: number;
+  requests: number;
+  transferredKb: number;
+}
+
+async function loadOnce(browser: Browser, origin: string, scenario: PageScenario, stored: string): Promise<Load> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
+  await context.addInitScript(`sessionStorage.setItem("zhulian.session", ${JSON.stringify(stored)})`);
+  const page = await context.newPage();
+  let requests = 0;
+  let transferred = 0;
+  page.on("requestfinished", async (request) => {
+    requests += 1;
+    const sizes = await request.sizes().catch(() => null);
+    if (sizes) transferred += sizes.responseBodySize + sizes.responseHeadersSize;
+  });
+  const started = Date.now();
+  await page.goto(`${origin}${scenario.route}`);
+  await page.waitForFunction(scenario.ready, undefined, { timeout: 30_000, polling: 10 });
+  const ms = Date.now() - started;
+  await context.close();
+  return { ms, requests, transferredKb: Math.round(transferred / 1024) };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  if (!CHROMIUM) throw new Error("No Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-console-"));
+  const startedAt = Date.now();
+  const { child, origin } = await startServer(dataDir);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const results = [];
+  try {
+    for (const scenario of PAGES) {
+      const stored = JSON.stringify(await signIn(origin, scenario.username, scenario.password));
+      await loadOnce(browser, origin, scenario, stored); // warm the server, not the browser
+      const loads: Load[] = [];
+      for (let i = 0; i < LOADS; i += 1) loads.push(await loadOnce(browser, origin, scenario, stored));
+      const times = loads.map((load) => load.ms);
+      results.push({
+        id: scenario.id,
+        page: scenario.name,
+        loads: LOADS,
+        medianMs: median(times),
+        maxMs: Math.max(...times),
+        minMs: Math.min(...times),
+        requests: loads[0].requests,
+        transferredKb: loads[0].transferredKb,
+      });
+    }
+  } finally {
+    await browser.close();
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const table = [
+    "| page | loads | median ms | min ms | max ms | requests | transferred KB |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...results.map((r) => `| ${r.page} | ${r.loads} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.requests} | ${r.transferredKb} |`),
+  ].join("\n");
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const header =
+    `# Console first load, embedded demo city (${new Date().toISOString()})\n\n` +
+    `Fresh browser context per load (empty cache), signed in beforehand; from navigation to the data shown. ` +
+    `Chromium ${browser.version()}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}; the whole run took ${((Date.now() - startedAt) / 1000).toFixed(0)} s.\n\n`;
+  const outDir = path.join(projectRoot, "bench", "results");
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, `console-${stamp}.json`), JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
+  fs.writeFileSync(path.join(outDir, `console-${stamp}.md`), `${header}${table}\n`);
+  console.log(`\n${header}${table}\n\nSaved bench/results/console-${stamp}.md`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
