@@ -256,7 +256,13 @@ describe("reading requests", () => {
     expect(claimed.nodes.map((n: { id: string }) => n.id)).toEqual([target.id]);
     const open = (await coordinator.query(LIST, { filter: { status: ["OPEN"] } })).serviceRequests;
     expect(open.totalCount).toBe(6);
+    const mine = (await partner.query(LIST, { filter: { status: ["CLAIMED"], claimedByOrganizationId: partnerOrgId } })).serviceRequests;
+    expect(mine.nodes.map((n: { id: string }) => n.id)).toEqual([target.id]);
+    expect(mine.totalCount).toBe(1);
+    await partner.expectError("BAD_USER_INPUT", LIST, { filter: { claimedByOrganizationId: "not-an-id" } });
     await partner.query(RELEASE, { id: target.id });
+    const released = await partner.query(LIST, { filter: { claimedByOrganizationId: partnerOrgId } });
+    expect(released.serviceRequests.totalCount).toBe(0);
   });
 
   test("scope: a partner sees its alliances' subtrees only; a coordinator its own; outside filters are FORBIDDEN", async () => {

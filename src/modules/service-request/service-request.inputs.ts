@@ -56,6 +56,13 @@ export class ServiceRequestFilter {
   @IsOptional()
   allianceId?: string | null;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: "Only requests whose `claimedBy` is this organization (a claim it holds, or held when the request was fulfilled); with status [CLAIMED] and its own organization, a partner's 我已认领.",
+  })
+  @IsOptional()
+  claimedByOrganizationId?: string | null;
+
   @Field(() => Date, { nullable: true, description: "Created at or after this instant." })
   @IsOptional()
   createdFrom?: Date | null;

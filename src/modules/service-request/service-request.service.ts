@@ -556,6 +556,9 @@ export class ServiceRequestService {
     if (filter?.status?.length) sql.push(oneOf("sr.status", "RequestStatus", filter.status));
     if (filter?.category?.length) sql.push(oneOf("sr.category", "ServiceCategory", filter.category));
     if (filter?.urgency?.length) sql.push(oneOf("sr.urgency", "Urgency", filter.urgency));
+    if (filter?.claimedByOrganizationId) {
+      sql.push(Prisma.sql`sr.claimed_by_id = ${requireId(filter.claimedByOrganizationId, "filter.claimedByOrganizationId")}::uuid`);
+    }
     if (filter?.createdFrom && filter.createdTo && filter.createdFrom > filter.createdTo) {
       throw badInput("filter.createdTo", "must not be before createdFrom");
     }
