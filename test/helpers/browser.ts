@@ -105,6 +105,7 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await page.fill('input[name="password"]', password);
   await page.click('button[type="submit"]');
   await page.waitForSelector('[data-test="who"]');
+  await page.waitForURL((url) => !url.hash.startsWith("#/sign-in"));
 }
 
 /** Saves a full-page screenshot as test/artifacts/console/<name>.png. */

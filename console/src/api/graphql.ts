@@ -62,8 +62,11 @@ export async function request<T>(query: string, variables: Record<string, unknow
 /** WebSocket close code of a refused token (expired, revoked, deactivated). */
 const CLOSE_FORBIDDEN = 4403;
 
-/** The live connection: "connecting", "live", or "reconnecting" after a drop. */
-export const liveState = ref<"connecting" | "live" | "reconnecting">("connecting");
+/** The live connection: "idle" (no page subscribes), "connecting", "live", or "reconnecting" after a drop. */
+export const liveState = ref<"idle" | "connecting" | "live" | "reconnecting">("idle");
+
+/** WebSocket close code of a normal close: the lazy client closes once no page subscribes. */
+const CLOSE_NORMAL = 1000;
 
 let client: Client | null = null;
 
@@ -89,7 +92,8 @@ function liveClient(): Client {
           signOut(t.auth.expired);
           return;
         }
-        liveState.value = "reconnecting";
+        const code = event && typeof event === "object" && "code" in event ? (event as CloseEvent).code : undefined;
+        liveState.value = code === CLOSE_NORMAL ? "idle" : "reconnecting";
       },
     },
   });
@@ -99,7 +103,7 @@ function liveClient(): Client {
 onSignOut(() => {
   client?.dispose();
   client = null;
-  liveState.value = "connecting";
+  liveState.value = "idle";
 });
 
 export interface Subscription {

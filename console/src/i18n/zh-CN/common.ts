@@ -19,7 +19,7 @@ export const common = {
     SERVICE_UNAVAILABLE: "服务暂时不可用，请稍后重试。",
     RATE_LIMITED: "操作太频繁，请稍后再试。",
   },
-  live: { connecting: "正在连接实时推送…", live: "实时", reconnecting: "连接中断，正在重连…", liveAgain: "已重新连接，已补齐断线期间的变化" },
+  live: { idle: "", connecting: "正在连接实时推送…", live: "实时", reconnecting: "连接中断，正在重连…", liveAgain: "已重新连接，已补齐断线期间的变化" },
   actions: { refresh: "刷新", exportCsv: "导出 CSV", loadMore: "加载更多", cancel: "取消", save: "保存", back: "返回", close: "关闭" },
   states: { loading: "加载中…", empty: "暂无数据", error: "加载失败" },
   masked: "（已脱敏）",

@@ -1,0 +1,119 @@
+import { label, t } from "../../i18n";
+import type { DashboardStats, GrantRow } from "./dashboard-data";
+import { formatCount, formatMoney, formatRate, sumMoney } from "./format";
+import type { Period } from "./period";
+
+/** One figure card: `text` as shown, `value` as exported (the API's own number or string). */
+export interface Figure {
+  key: string;
+  name: string;
+  text: string;
+  value: string | number;
+  unit: string;
+  detail?: string;
+}
+
+export interface FigureGroup {
+  key: string;
+  title: string;
+  figures: Figure[];
+}
+
+const words = t.dashboard.figures;
+const units = t.dashboard.units;
+
+function count(key: string, name: string, value: number, unit: string, detail?: string): Figure {
+  return { key, name, text: formatCount(value), value, unit, detail };
+}
+
+function money(key: string, name: string, value: string, unit: string = units.yuan): Figure {
+  return { key, name, text: formatMoney(value), value, unit };
+}
+
+/** The welfare-lottery grant years shown with a period: its own years and the year before (grants are spent over two years). */
+export function grantYears(period: Period): { first: number; last: number } {
+  return { first: Number(period.from.slice(0, 4)) - 1, last: Number(period.to.slice(0, 4)) };
+}
+
+/** The grants of those years, in the API's order (newest year first). */
+export function grantsOfYears(grants: readonly GrantRow[], years: { first: number; last: number }): GrantRow[] {
+  return grants.filter((grant) => grant.year >= years.first && grant.year <= years.last);
+}
+
+/** The dashboard's figure cards, grouped, from `stats` and the period's grants. */
+export function dashboardFigures(stats: DashboardStats, grants: readonly GrantRow[], years: { first: number; last: number }): FigureGroup[] {
+  const population = stats.lowIncomePopulation;
+  const none = t.dashboard.none;
+  return [
+    {
+      key: "population",
+      title: t.dashboard.groups.population,
+      figures: [
+        count("lowIncomePopulation.total", words.populationTotal, population.total, units.persons),
+        count("lowIncomePopulation.dibao", words.dibao, population.dibao, units.persons),
+        count("lowIncomePopulation.dibaoMarginal", words.dibaoMarginal, population.dibaoMarginal, units.persons),
+        count("lowIncomePopulation.extremePoverty", words.extremePoverty, population.extremePoverty, units.persons),
+        count("lowIncomePopulation.otherMonitored", words.otherMonitored, population.otherMonitored, units.persons),
+      ],
+    },
+    {
+      key: "projects",
+      title: t.dashboard.groups.projects,
+      figures: [
+        count("projectCount", words.projectCount, stats.projectCount, units.projects),
+        money("fundingTotal", words.fundingTotal, stats.fundingTotal),
+        count("linkedDepartments", words.linkedDepartments, stats.linkedDepartments, units.organizations),
+        count("participatingSocialOrganizations", words.participatingSocialOrganizations, stats.participatingSocialOrganizations, units.organizations),
+      ],
+    },
+    {
+      key: "service",
+      title: t.dashboard.groups.service,
+      figures: [
+        count("householdTimesServed", words.householdTimesServed, stats.householdTimesServed, units.householdTimes),
+        count("householdsServed", words.householdsServed, stats.householdsServed, units.households),
+        count("visitHouseholdTimes", words.visitHouseholdTimes, stats.visitHouseholdTimes, units.householdTimes),
+        count("happinessListsDelivered", words.happinessListsDelivered, stats.happinessListsDelivered, units.lists),
+      ],
+    },
+    {
+      key: "topUp",
+      title: t.dashboard.groups.topUp,
+      figures: [
+        stats.averageTopUp === null
+          ? { key: "averageTopUp", name: words.averageTopUp, text: none, value: "", unit: "" }
+          : money("averageTopUp", words.averageTopUp, stats.averageTopUp, units.perPersonMonth),
+        stats.topUpRate === null
+          ? { key: "topUpRate", name: words.topUpRate, text: none, value: "", unit: "" }
+          : { key: "topUpRate", name: words.topUpRate, text: formatRate(stats.topUpRate), value: stats.topUpRate, unit: "" },
+      ],
+    },
+    {
+      key: "operation",
+      title: t.dashboard.groups.operation,
+      figures: [
+        { key: "standardOperationRate", name: words.standardOperationRate, text: formatRate(stats.standardOperationRate), value: stats.standardOperationRate, unit: "" },
+        ...stats.alliancesByLevel.map((row) =>
+          count(`alliancesByLevel.${row.level}`, words.alliancesAtLevel(label("AllianceLevel", row.level)), row.total, units.alliances, words.standardOf(formatCount(row.standard))),
+        ),
+      ],
+    },
+    {
+      key: "grants",
+      title: `${t.dashboard.groups.grants}（${words.grantYears(years.first, years.last)}）`,
+      figures: [
+        money("grants.amount", words.grantAmount, sumMoney(grants.map((grant) => grant.amount))),
+        money("grants.allocated", words.grantAllocated, sumMoney(grants.map((grant) => grant.allocated))),
+        money("grants.remaining", words.grantRemaining, sumMoney(grants.map((grant) => grant.remaining))),
+      ],
+    },
+    {
+      key: "now",
+      title: t.dashboard.groups.now,
+      figures: [
+        count("openServiceRequests", words.openServiceRequests, stats.openServiceRequests, units.requests),
+        count("openMonitoringAlerts", words.openMonitoringAlerts, stats.openMonitoringAlerts, units.alerts),
+      ],
+    },
+  ];
+}

@@ -1,0 +1,45 @@
+/** Words of the households page(s). */
+export const households = {
+  title: "我的结对户",
+  intro: "协调员指派给本单位、今天仍在结对期内的家庭。",
+  dueRule:
+    "下次应访日期按「探访关爱每季度至少一次」推算（接口未提供该字段）：本季度尚未探访的，应在本季度最后一天前探访；本季度已探访的，应在下一季度最后一天前探访。",
+  count: (shown: number, total: number) => (shown < total ? `显示 ${shown} 户，共 ${total} 户` : `共 ${total} 户`),
+  empty: "本单位目前没有结对户。协调员指派后会显示在这里。",
+  fields: {
+    headName: "户主",
+    idNumber: "身份证号",
+    category: "救助类别",
+    alliance: "所在村（社区）",
+    size: "家庭人口",
+    period: "结对期限",
+    assignedFrom: "结对开始",
+    assignedTo: "结对结束",
+    lastVisit: "上次探访",
+    nextDue: "下次应访",
+  },
+  persons: (size: number) => `${size} 人`,
+  openEnded: "长期",
+  period: (from: string, to: string | null) => `${from} 至 ${to ?? "长期"}`,
+  neverVisited: "从未探访",
+  dueStates: {
+    pending: (days: number) => (days > 0 ? `本季度待访 · 还剩 ${days} 天` : "本季度待访 · 今天截止"),
+    done: "本季度已访",
+  },
+  visit: {
+    open: "记录探访",
+    title: "记录探访关爱",
+    visitedOn: "探访日期",
+    visitedOnHint: "不能晚于今天，最早 14 天前",
+    happinessList: "已送达幸福清单",
+    needs: "发现的需求（选填，每项会发布为一条待认领需求）",
+    note: "探访记录（选填）",
+    notePlaceholder: "最多 500 字；请勿填写身份证号、电话等个人信息",
+    submit: "保存探访记录",
+    submitting: "正在保存…",
+    dateRequired: "请选择探访日期：不能晚于今天，最早 14 天前。",
+    recorded: (name: string, needs: number) =>
+      needs > 0 ? `已记录对「${name}」的探访，发现的 ${needs} 项需求已发布到需求大厅。` : `已记录对「${name}」的探访。`,
+  },
+  csv: { file: "我的结对户" },
+};
