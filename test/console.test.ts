@@ -11,7 +11,8 @@ let base: string;
 
 beforeAll(async () => {
   ensureConsoleBuilt();
-  server = await startTestServer();
+  // The IDE is on only with introspection and LANDING_PAGE, which server mode leaves off by default.
+  server = await startTestServer({ env: { INTROSPECTION: "true", LANDING_PAGE: "true" } });
   base = originOf(server.url);
 }, 120_000);
 
