@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
@@ -14,7 +15,7 @@ import { assertComplexity } from "./common/complexity";
 import { createContext, finishContext, type App, type Context } from "./context";
 import { expandSharedPayload, sharedPayload, sharedSubscribe } from "./pubsub/shared-subscriptions";
 import { useGraphqlWs } from "./websocket";
-import { AppError, ErrorCode, formatError, isUnexpected, toAppError } from "./errors";
+import { AppError, ErrorCode, formatError, isUnexpected, toAppError, unavailableCause } from "./errors";
 import { buildAppSchema } from "./schema";
 import { webConsole } from "./web-console";
 
@@ -105,6 +106,9 @@ function operationPlugin(app: App, schema: GraphQLSchema): ApolloServerPlugin<Co
                 { requestId: contextValue.requestId, operationName, err: error.originalError ?? error, path: error.path },
                 "unexpected error",
               );
+            } else {
+              const cause = unavailableCause(unwrapResolverError(error));
+              if (cause) app.deps.logger.warn({ requestId: contextValue.requestId, operationName, path: error.path, cause }, "database unavailable");
             }
           }
         },
@@ -245,6 +249,10 @@ export async function startServer(app: App, listen: { port: number; host: string
           loggedResults.add(result);
           for (const error of errors) {
             if (isUnexpected(error)) logger.error({ requestId: context.requestId, err: error.originalError ?? error, path: error.path }, "unexpected error");
+            else {
+              const cause = unavailableCause(unwrapResolverError(error));
+              if (cause) logger.warn({ requestId: context.requestId, path: error.path, cause }, "database unavailable");
+            }
           }
         }
         if (context.finishers.size) await finishContext(context);

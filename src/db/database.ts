@@ -36,8 +36,14 @@ export interface Database {
 export interface DatabaseOptions {
   /** postgresql:// URL; without it, PGlite. */
   databaseUrl?: string;
-  /** PostgreSQL: how long to wait for a connection (ms), default 5000. */
+  /** PostgreSQL: how long opening a new connection may take (ms), default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: how long a request may wait for a free connection of the pool (ms), default 15000,
+   * Prisma's wait for a transaction: a burst queues for its turn rather than failing at the
+   * connect timeout, while a database that does not answer still fails at that timeout.
+   */
+  poolWaitMs?: number;
   /** PostgreSQL: the longest a statement may run (ms), default 30000. */
   statementTimeoutMs?: number;
   /** Where pool errors (a dropped idle connection) are reported. */
@@ -111,10 +117,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const log = [{ emit: "event", level: "query" }] as const;
   if (options.databaseUrl) {
     const statementTimeout = options.statementTimeoutMs ?? 30_000;
+    const connectTimeout = options.connectTimeoutMs ?? 5_000;
+    // pg-pool has one timeout for both the wait in its queue and the opening of a connection:
+    // the pool's is the queue's, the client's own is the opening's.
+    class Client extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super({ ...config, connectionTimeoutMillis: connectTimeout });
+      }
+    }
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      Client,
+      connectionTimeoutMillis: Math.max(options.poolWaitMs ?? 15_000, connectTimeout),
       statement_timeout: statementTimeout,
       // A server that stops answering mid-statement (a cut network) is given up on too.
       query_timeout: statementTimeout + 5_000,

@@ -11,7 +11,9 @@ const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P
 /** PostgreSQL's: connection exceptions, shutting down, starting up, too many connections, statement timeout. */
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-4]|53300|57014)/;
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Can't reach database server|the database system is (shutting down|starting up)/i;
+  /^timeout expired$|Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Can't reach database server|the database system is (shutting down|starting up)/i;
+
+// (`timeout expired` is pg's client giving up on opening a connection.)
 
 /** Prisma's rendering of a driver error: "Database error. Code: `57P01`. …". */
 const UNAVAILABLE_CODE_IN_MESSAGE = /Code: `(08\w{3}|57P0[1-4]|53300|57014)`/;
@@ -30,6 +32,22 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof e.message === "string" && (UNAVAILABLE_MESSAGE.test(e.message) || UNAVAILABLE_CODE_IN_MESSAGE.test(e.message))) return true;
   const meta = (error as { meta?: { driverAdapterError?: unknown } }).meta;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
+}
+
+/**
+ * What made a request's database unavailable, for the log: the driver's or Prisma's code and
+ * message of the innermost error that says so (connection errors name no row values).
+ */
+export function unavailableCause(error: unknown, depth = 0): { code?: string; kind?: string; message?: string } | undefined {
+  if (!isDatabaseUnavailable(error) || !error || typeof error !== "object" || depth > 6) return undefined;
+  const e = error as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  const inner = unavailableCause(e.cause, depth + 1) ?? unavailableCause(e.meta?.driverAdapterError, depth + 1);
+  if (inner) return inner;
+  return {
+    code: typeof e.code === "string" ? e.code : undefined,
+    kind: typeof e.kind === "string" ? e.kind : undefined,
+    message: typeof e.message === "string" ? e.message.slice(0, 200) : undefined,
+  };
 }
 
 /** Turns a Prisma or type-graphql error into the AppError a client should see, if there is one. */
