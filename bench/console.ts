@@ -9,6 +9,7 @@
  *
  *   npm run bench:console            (5 loads per page)
  *   npm run build && node dist/bench/console.js [loads=5]
+ *   BENCH_TIMELINE=1 node dist/bench/console.js 1   (each load's requests and when each part showed)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -18,6 +19,8 @@ import { chromium, type Browser } from "playwright-core";
 import { projectRoot } from "../src/common/paths";
 
 const LOADS = Number(process.argv[2] ?? 5);
+/** BENCH_TIMELINE=1 prints each load's requests and when each part of the page showed. */
+const TIMELINE = process.env.BENCH_TIMELINE === "1";
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((file) => file && fs.existsSync(file));
 
 interface PageScenario {
@@ -40,12 +43,32 @@ const PAGES: PageScenario[] = [
     ready: ['[data-test="need"]'],
   },
   {
-    id: "dashboard",
-    name: "dashboard of 温岭市 (wenling-coordinator), default period, figures, charts and households due shown",
+    id: "dashboard-figures",
+    name: "dashboard of 温岭市 (wenling-coordinator), default period: the first screen's figures shown, the top-up still 计算中",
     username: "wenling-coordinator",
     password: "zhulian-demo-wenling",
     route: "/#/dashboard",
-    ready: ['[data-test="dashboard"][data-state="ready"] [data-test^="chart-"] canvas', '[data-test="due-for-visit"][data-state="ready"]'],
+    ready: ['[data-test="dashboard"][data-state="ready"] [data-test="figure-lowIncomePopulation.total"]'],
+  },
+  {
+    id: "dashboard",
+    name: "the same, the first screen whole: the top-up figures in too",
+    username: "wenling-coordinator",
+    password: "zhulian-demo-wenling",
+    route: "/#/dashboard",
+    ready: ['[data-test="dashboard"][data-state="ready"] [data-test="figure-averageTopUp"][data-state="ready"]'],
+  },
+  {
+    id: "dashboard-all",
+    name: "the same, down to the last part: all six charts drawn and the households due listed",
+    username: "wenling-coordinator",
+    password: "zhulian-demo-wenling",
+    route: "/#/dashboard",
+    ready: [
+      '[data-test="dashboard"][data-state="ready"] [data-test="figure-averageTopUp"][data-state="ready"]',
+      ...["fundingBySource", "servedByMonth", "populationByCategory", "populationByMonth", "projectFunding", "grants"].map((chart) => `[data-test="chart-${chart}"] canvas`),
+      '[data-test="due-for-visit"][data-state="ready"]',
+    ],
   },
 ];
 
@@ -64,6 +87,15 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; orig
       }
     };
     child.stdout!.on("data", look);
+    // With the timeline, the server's own time for each GraphQL request, from its request log.
+    if (TIMELINE) {
+      child.stdout!.on("data", (chunk: Buffer) => {
+        for (const line of chunk.toString().split("\n")) {
+          const logged = /"path":"\/graphql".*"ms":([\d.]+)(?:.*"operationName":"(\w+)")?/.exec(line);
+          if (logged) process.stdout.write(`        server: ${logged[2] ?? "POST /graphql"} ${Math.round(Number(logged[1]))} ms\n`);
+        }
+      });
+    }
     child.stderr!.on("data", look);
     child.once("exit", (code) => reject(new Error(`the server exited (${code}) before it was ready`)));
   });
@@ -100,12 +132,28 @@ async function loadOnce(browser: Browser, origin: string, scenario: PageScenario
     const sizes = await request.sizes().catch(() => null);
     if (sizes) transferred += sizes.responseBodySize + sizes.responseHeadersSize;
   });
+  const timeline: string[] = [];
+  const at = () => String(Date.now() - started).padStart(5);
+  if (TIMELINE) {
+    page.on("request", (request) => timeline.push(`${at()} ms  →  ${request.method()} ${describe(request.url(), request.postData())}`));
+    page.on("requestfinished", (request) => timeline.push(`${at()} ms  ←  ${describe(request.url(), request.postData())}`));
+  }
   const started = Date.now();
   await page.goto(`${origin}${scenario.route}`);
-  for (const selector of scenario.ready) await page.waitForSelector(selector, { timeout: 60_000 });
+  for (const selector of scenario.ready) {
+    await page.waitForSelector(selector, { timeout: 60_000 });
+    timeline.push(`${at()} ms  shown: ${selector}`);
+  }
   const ms = Date.now() - started;
+  if (TIMELINE) process.stdout.write(`\n${scenario.id}, ${ms} ms:\n${timeline.join("\n")}\n`);
   await context.close();
   return { ms, requests, transferredKb: Math.round(transferred / 1024) };
+}
+
+/** A request as the timeline names it: the path, and a GraphQL operation's name. */
+function describe(url: string, body: string | null): string {
+  const operation = body ? /"query":"(?:query|mutation)\s+(\w+)/.exec(body)?.[1] : undefined;
+  return `${new URL(url).pathname}${operation ? ` ${operation}` : ""}`;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -114,7 +162,8 @@ async function main(): Promise<void> {
   if (!CHROMIUM) throw new Error("No Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhulian-bench-console-"));
   const startedAt = Date.now();
-  const { child, origin } = await startServer(dataDir);
+  // BENCH_ORIGIN=http://127.0.0.1:4000 measures a server already running on the demo city.
+  const { child, origin } = process.env.BENCH_ORIGIN ? { child: null, origin: process.env.BENCH_ORIGIN } : await startServer(dataDir);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -140,8 +189,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    if (child) {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const table = [

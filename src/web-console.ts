@@ -1,5 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
 import compression from "compression";
 import express, { type Request, type Response, type NextFunction } from "express";
 import { projectRoot } from "./common/paths";
@@ -64,16 +66,58 @@ export function webConsole(options: { ide: boolean; consoleDir?: string }): expr
     }
     sendPage(res, "index.html");
   });
-  router.use(
-    "/assets",
-    compress,
-    express.static(path.join(dir, "assets"), {
-      immutable: true,
-      maxAge: "365d",
-      index: false,
-      fallthrough: false,
-      setHeaders: (res) => pageHeaders(res),
-    }),
-  );
+  const assets = assetCache(path.join(dir, "assets"));
+  router.get("/assets/:name", async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const asset = await assets(String(req.params.name));
+      if (!asset) {
+        res.status(404).type("text/plain; charset=utf-8").send("Not found\n");
+        return;
+      }
+      pageHeaders(res);
+      res.setHeader("cache-control", "public, max-age=31536000, immutable");
+      res.setHeader("vary", "Accept-Encoding");
+      res.type(path.extname(asset.name));
+      const gzipped = req.acceptsEncodings(["gzip", "identity"]) === "gzip";
+      if (gzipped) res.setHeader("content-encoding", "gzip");
+      res.end(gzipped ? asset.gzip : asset.raw);
+    } catch (error) {
+      next(error);
+    }
+  });
   return router;
+}
+
+const gzip = promisify(zlib.gzip);
+/** Asset names as Vite writes them: no folders, nothing hidden. */
+const ASSET_NAME = /^[\w-][\w.-]*$/;
+
+interface Asset {
+  name: string;
+  raw: Buffer;
+  gzip: Buffer;
+}
+
+/**
+ * The built assets, read and compressed once each (on first request, off the main thread) and
+ * then sent from memory in one write. Embedded mode runs PGlite on the same thread: a file
+ * streamed and compressed chunk by chunk waited behind every query for each chunk, and the
+ * dashboard's charts arrived a second late.
+ */
+function assetCache(dir: string): (name: string) => Promise<Asset | undefined> {
+  const cache = new Map<string, Promise<Asset | undefined>>();
+  return (name) => {
+    if (!ASSET_NAME.test(name)) return Promise.resolve(undefined);
+    let asset = cache.get(name);
+    if (!asset) {
+      asset = fs.promises.readFile(path.join(dir, name)).then(
+        async (raw) => ({ name, raw, gzip: await gzip(raw, { level: 9 }) }),
+        () => undefined,
+      );
+      // A name not found is not kept: a rebuild may add it.
+      asset.then((found) => found ?? cache.delete(name)).catch(() => cache.delete(name));
+      cache.set(name, asset);
+    }
+    return asset;
+  };
 }

@@ -1,5 +1,5 @@
 import { label, t } from "../../i18n";
-import type { DashboardStats, GrantRow } from "./dashboard-data";
+import type { DashboardStats, GrantRow, TopUp } from "./dashboard-data";
 import { formatCount, formatMoney, formatRate, sumMoney } from "./format";
 import type { Period } from "./period";
 
@@ -11,6 +11,13 @@ export interface Figure {
   value: string | number;
   unit: string;
   detail?: string;
+  /** A figure read on its own (the top-up): `loading` until it answers, `error` when it failed. */
+  state?: "loading" | "ready" | "error";
+}
+
+/** The top-up figures as the page has them: computing, answered, or failed. */
+export interface TopUpFigures extends TopUp {
+  state: "loading" | "ready" | "error";
 }
 
 export interface FigureGroup {
@@ -41,9 +48,11 @@ export function grantsOfYears(grants: readonly GrantRow[], years: { first: numbe
 }
 
 /** The dashboard's figure cards, grouped, from `stats` and the period's grants. */
-export function dashboardFigures(stats: DashboardStats, grants: readonly GrantRow[], years: { first: number; last: number }): FigureGroup[] {
+export function dashboardFigures(stats: DashboardStats, topUp: TopUpFigures, grants: readonly GrantRow[], years: { first: number; last: number }): FigureGroup[] {
   const population = stats.lowIncomePopulation;
   const none = t.dashboard.none;
+  const pending = topUp.state === "loading" ? t.dashboard.computing : topUp.state === "error" ? t.dashboard.topUpFailed : none;
+  const state = topUp.state;
   return [
     {
       key: "population",
@@ -80,12 +89,12 @@ export function dashboardFigures(stats: DashboardStats, grants: readonly GrantRo
       key: "topUp",
       title: t.dashboard.groups.topUp,
       figures: [
-        stats.averageTopUp === null
-          ? { key: "averageTopUp", name: words.averageTopUp, text: none, value: "", unit: "" }
-          : money("averageTopUp", words.averageTopUp, stats.averageTopUp, units.perPersonMonth),
-        stats.topUpRate === null
-          ? { key: "topUpRate", name: words.topUpRate, text: none, value: "", unit: "" }
-          : { key: "topUpRate", name: words.topUpRate, text: formatRate(stats.topUpRate), value: stats.topUpRate, unit: "" },
+        state !== "ready" || topUp.averageTopUp === null
+          ? { key: "averageTopUp", name: words.averageTopUp, text: pending, value: "", unit: "", state }
+          : { ...money("averageTopUp", words.averageTopUp, topUp.averageTopUp, units.perPersonMonth), state },
+        state !== "ready" || topUp.topUpRate === null
+          ? { key: "topUpRate", name: words.topUpRate, text: pending, value: "", unit: "", state }
+          : { key: "topUpRate", name: words.topUpRate, text: formatRate(topUp.topUpRate), value: topUp.topUpRate, unit: "", state },
       ],
     },
     {

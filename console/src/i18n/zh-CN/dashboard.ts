@@ -3,6 +3,9 @@ export const dashboard = {
   title: "数据看板",
   loading: "正在加载看板数据…",
   reloading: "正在更新…",
+  /** A figure still being computed (the top-up is asked for after the rest). */
+  computing: "计算中…",
+  topUpFailed: "未能算出，请刷新",
   retry: "重试",
   backToOwn: "返回本级看板",
   forbidden: "您无权查看该助联体的数据。",
