@@ -125,11 +125,14 @@ describeInBrowser("the 数据看板 (coordinator dashboard) on the demo city, in
     if (server) await stopAll(server);
   });
 
-  /** Waits until the dashboard shows `allianceId` for `period` (after any loading). */
+  /**
+   * Waits until the dashboard shows `allianceId` for `period` (after any loading), the top-up
+   * too: it is asked for after the rest and says 计算中… until it answers.
+   */
   async function shown(page: Page, allianceId: string, period: { from: string; to: string }): Promise<void> {
-    await page.waitForSelector(`[data-test="dashboard"][data-state="ready"][data-alliance-id="${allianceId}"][data-period="${period.from}..${period.to}"]`, {
-      timeout: VIEW_TIMEOUT,
-    });
+    const dashboard = `[data-test="dashboard"][data-state="ready"][data-alliance-id="${allianceId}"][data-period="${period.from}..${period.to}"]`;
+    await page.waitForSelector(dashboard, { timeout: VIEW_TIMEOUT });
+    await page.waitForSelector(`${dashboard} [data-test="figure-averageTopUp"][data-state="ready"]`, { timeout: VIEW_TIMEOUT });
   }
 
   async function figureText(page: Page, key: string): Promise<string> {
@@ -187,8 +190,9 @@ describeInBrowser("the 数据看板 (coordinator dashboard) on the demo city, in
         await page.fill('[data-test="period"] input[name="to"]', H1.to);
         await page.click('[data-test="period"] button[type="submit"]');
         await shown(page, ids.city, H1);
-        // One request for the figures, charts and lists, one more for the city's second hundred projects.
-        expect(console_.requests.filter((url) => url.endsWith("/graphql")).length - before).toBeLessThanOrEqual(2);
+        // One request for the figures, charts and lists, one for the city's second hundred projects,
+        // one for the top-up (asked for after the rest).
+        expect(console_.requests.filter((url) => url.endsWith("/graphql")).length - before).toBeLessThanOrEqual(3);
         expect(page.url()).toContain("from=2025-01-01");
 
         const stats = await statsOf(admin, ids.city, H1);
@@ -335,6 +339,54 @@ describeInBrowser("the 数据看板 (coordinator dashboard) on the demo city, in
           ...stats.servedByMonth.map((row) => [row.month, String(row.householdTimes), String(row.visitHouseholdTimes)]),
         ]);
         expect(console_.foreignRequests()).toEqual([]);
+      } finally {
+        await console_.close();
+      }
+    },
+    VIEW_TIMEOUT * 2,
+  );
+
+  test(
+    "the top-up is asked for after the rest: 计算中… (and no figures export) until it answers, a word to refresh when it fails",
+    async () => {
+      const console_ = await signedIn("demo-admin");
+      const { page } = console_;
+      try {
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let failNext = false;
+        await page.route("**/graphql", async (route) => {
+          if (!(route.request().postData() ?? "").includes("DashboardTopUp")) return route.fallback();
+          if (failNext) return route.abort("connectionreset");
+          await held;
+          return route.fallback();
+        });
+        const stats = await statsOf(admin, ids.city, H1);
+        await page.goto(`${base}/#/dashboard/${ids.city}?from=${H1.from}&to=${H1.to}`);
+        await page.waitForSelector(`[data-test="dashboard"][data-state="ready"][data-alliance-id="${ids.city}"]`, { timeout: VIEW_TIMEOUT });
+        // The rest of the first screen is there; the top-up says it is being computed.
+        expect(await figureText(page, "lowIncomePopulation.total")).toBe("72,297");
+        expect(await page.locator('[data-test="figure-averageTopUp"]').getAttribute("data-state")).toBe("loading");
+        expect(await figureText(page, "averageTopUp")).toBe("计算中…");
+        expect(await figureText(page, "topUpRate")).toBe("计算中…");
+        expect(await page.locator('[data-test="export-figures"]').isDisabled()).toBe(true);
+
+        release();
+        await shown(page, ids.city, H1);
+        expect(await figureText(page, "averageTopUp")).toBe(grouped(stats.averageTopUp ?? ""));
+        expect(await page.locator('[data-test="export-figures"]').isDisabled()).toBe(false);
+
+        // A top-up that cannot be read says so, and the rest of the page stays.
+        failNext = true;
+        await page.locator('[data-test="refresh"]').click();
+        await page.waitForSelector('[data-test="figure-averageTopUp"][data-state="error"]', { timeout: VIEW_TIMEOUT });
+        expect(await figureText(page, "averageTopUp")).toBe("未能算出，请刷新");
+        expect(await figureText(page, "lowIncomePopulation.total")).toBe("72,297");
+        failNext = false;
+        await page.locator('[data-test="refresh"]').click();
+        await shown(page, ids.city, H1);
+        expect(await figureText(page, "averageTopUp")).toBe(grouped(stats.averageTopUp ?? ""));
+        expect(console_.pageErrors).toEqual([]);
       } finally {
         await console_.close();
       }
