@@ -375,6 +375,23 @@ describe("the demo accounts", () => {
     expect(me).toEqual({ role: "PARTNER", organization: { name: "温岭市阳光社会工作服务中心", kind: "SOCIAL_ORGANIZATION" } });
   });
 
+  test("the department account (温岭市民政局) sees its own joint-handling tasks, of its items, and no one else's", async () => {
+    const department = await login("wenling-civil-affairs");
+    const { me } = await department.query(`{ me { role organization { name kind } } }`);
+    expect(me).toEqual({ role: "PARTNER", organization: { name: "温岭市民政局", kind: "GOVERNMENT_DEPARTMENT" } });
+    const { jointHandlingTasks } = await department.query(`{ jointHandlingTasks(first: 100) {
+      totalCount nodes { status item { code } department { name } } } }`);
+    expect(jointHandlingTasks.totalCount).toBeGreaterThan(0);
+    for (const task of jointHandlingTasks.nodes) {
+      expect(task.department.name).toBe("温岭市民政局");
+      expect(["CHARITY_AID", "ELECTRICITY_RELIEF", "TEMPORARY_AID"]).toContain(task.item.code);
+    }
+    // Other counties' tasks, and other departments' in 温岭市, are not its to see.
+    const admin = await login("demo-admin");
+    const all = await admin.query(`{ jointHandlingTasks(first: 1) { totalCount } }`);
+    expect(all.jointHandlingTasks.totalCount).toBeGreaterThan(jointHandlingTasks.totalCount);
+  });
+
   test("the partner's organization holds about 40 active assignments made by the 温岭市 coordinator (unmasked) and some ended ones", async () => {
     const partner = await login("wenling-partner");
     const coordinator = await login("wenling-coordinator");

@@ -17,6 +17,7 @@
  * | wenling-coordinator | zhulian-demo-wenling  | COORDINATOR | 温岭市 and everything below it         |
  * | taiping-coordinator | zhulian-demo-taiping  | COORDINATOR | 太平街道 (温岭市) and its villages      |
  * | wenling-partner     | zhulian-demo-partner  | PARTNER     | 温岭市阳光社会工作服务中心 (a social organization in 温岭市) |
+ * | wenling-civil-affairs | zhulian-demo-department | PARTNER   | 温岭市民政局 (a department: its joint-handling tasks) |
  */
 import { hashPassword } from "../../src/auth/passwords";
 import type { SqlRunner } from "../../src/db/sql-runner";
@@ -46,13 +47,14 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: "wenling-coordinator", password: "zhulian-demo-wenling", role: "COORDINATOR", scope: "温岭市" },
   { username: "taiping-coordinator", password: "zhulian-demo-taiping", role: "COORDINATOR", scope: "温岭市 太平街道" },
   { username: "wenling-partner", password: "zhulian-demo-partner", role: "PARTNER", scope: "温岭市阳光社会工作服务中心" },
+  { username: "wenling-civil-affairs", password: "zhulian-demo-department", role: "PARTNER", scope: "温岭市民政局 (department)" },
 ];
 
 /** The demo accounts as a few lines of text, for start-up and `npm run seed`. */
 export function formatDemoAccounts(accounts: readonly DemoAccount[] = DEMO_ACCOUNTS): string {
   return (
     "Demo accounts (demo data only; these passwords are public):\n" +
-    accounts.map((a) => `  ${a.username.padEnd(20)} ${a.password.padEnd(22)} ${a.role.padEnd(12)} ${a.scope}\n`).join("")
+    accounts.map((a) => `  ${a.username.padEnd(22)} ${a.password.padEnd(24)} ${a.role.padEnd(12)} ${a.scope}\n`).join("")
   );
 }
 
@@ -198,6 +200,7 @@ async function accountRows(seed: number, landmarks: DemoLandmarks): Promise<unkn
     "wenling-coordinator": [landmarks.wenlingId, null],
     "taiping-coordinator": [landmarks.taipingId, null],
     "wenling-partner": [null, landmarks.wenlingPartnerOrganizationId],
+    "wenling-civil-affairs": [null, landmarks.wenlingCivilAffairsOrganizationId],
   };
   const created = new Date(Date.UTC(2025, 0, 1, 1)).toISOString();
   return Promise.all(

@@ -67,12 +67,14 @@ export interface DemoLandmarks {
   shiqiaotouId: string;
   /** The 温岭市 social organization the demo PARTNER account belongs to. */
   wenlingPartnerOrganizationId: string;
+  /** 温岭市民政局, the department the demo department account belongs to (it handles 临时救助 and more). */
+  wenlingCivilAffairsOrganizationId: string;
   /** The ids of the demo accounts, by username. */
   accountIds: Record<string, string>;
 }
 
 /** The demo accounts' usernames, in the order their ids are drawn. */
-export const DEMO_USERNAMES = ["demo-admin", "wenling-coordinator", "taiping-coordinator", "wenling-partner"] as const;
+export const DEMO_USERNAMES = ["demo-admin", "wenling-coordinator", "taiping-coordinator", "wenling-partner", "wenling-civil-affairs"] as const;
 
 /** Care assignments of the demo partner's organization: active since 2025-01-01, and some ended in 2024. */
 const DEMO_ASSIGNMENTS = { ACTIVE: 40, ENDED: 5 };
@@ -989,6 +991,7 @@ export function generateDemoRows(seed: number): { rows: DemoRows; members: House
       taipingId: taiping.id,
       shiqiaotouId: shiqiaotou.id,
       wenlingPartnerOrganizationId: demoPartner.id,
+      wenlingCivilAffairsOrganizationId: departments[counties.indexOf(wenling)].find((org) => org.name === `${wenling.name}民政局`)!.id,
       accountIds,
     },
   };
