@@ -4,7 +4,9 @@
  * in embedded mode on a data folder of its own (it loads the demo dataset, about 40 s), then for
  * each page opens it N times in Debian's Chromium, each time in a fresh browser context (empty
  * cache), already signed in (the session is put in session storage before the page's scripts
- * run), and times from navigation to the page showing its data. Prints a table and writes
+ * run), and times from navigation to the page showing its data. The dashboard is timed three
+ * ways: its first screen's figures (the top-up, asked for after them, may still say 计算中…), the
+ * first screen whole, and the page down to its last chart and list. Prints a table and writes
  * bench/results/console-<date>.json and .md.
  *
  *   npm run bench:console            (5 loads per page)
