@@ -31,11 +31,14 @@ async function idOf(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  const started = Date.now();
-  loaded = await server.app.deps.db.withConnection((runner) => loadDemoDataset(runner));
-  const rows = Object.values(loaded.rows).reduce((sum, n) => sum + n, 0);
-  process.stdout.write(`demo dataset: ${rows} rows loaded into ${server.app.deps.db.kind} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  server = await startTestServer({
+    async prepare(app) {
+      const started = Date.now();
+      loaded = await app.deps.db.withConnection((runner) => loadDemoDataset(runner));
+      const rows = Object.values(loaded.rows).reduce((sum, n) => sum + n, 0);
+      process.stdout.write(`demo dataset: ${rows} rows loaded into ${app.deps.db.kind} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    },
+  });
 }, LOAD_TIMEOUT);
 afterAll(() => stopAll(server));
 

@@ -64,6 +64,12 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** The server's logger (default: pino at LOG_LEVEL, silent unless TEST_LOG_LEVEL says). */
   logger?: Logger;
+  /**
+   * Work on the opened app before the server listens, as `npm start` seeds before it does: a
+   * load that holds the thread (PGlite) for over a minute would otherwise outlast the keep-alive
+   * of the test's own connection, which the server then closes as the next request goes out.
+   */
+  prepare?: (app: App) => Promise<void>;
 }
 
 /** Starts the real server (HTTP and WebSocket on a free port) on a fresh database. */
@@ -86,6 +92,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     inMemory: !database.url && !options.persistent && !options.database,
     pgliteTemplate: !database.url && !options.persistent && !options.database ? await ensureTemplate() : undefined,
   });
+  await options.prepare?.(app);
   const http = await startServer(app, { port: config.port, host: config.host });
   const anonymous = new GraphQLClient(http.url, http.wsUrl);
   const login = async (username: string, password: string) => {
