@@ -208,6 +208,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const header =
     `# Console first load, embedded demo city (${new Date().toISOString()})\n\n` +
+    `Server: ${process.env.BENCH_ORIGIN ? `already running at ${process.env.BENCH_ORIGIN}` : "started by the bench, embedded, on a data folder of its own"}. ` +
     `Fresh browser context per load (empty cache), signed in beforehand, after ${WARM_UP_LOADS} warm-up loads; from navigation to the data shown. ` +
     `Chromium ${browser.version()}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}; the whole run took ${((Date.now() - startedAt) / 1000).toFixed(0)} s.\n\n`;
   const outDir = path.join(projectRoot, "bench", "results");
