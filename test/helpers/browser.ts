@@ -98,14 +98,17 @@ export async function openConsole(browser: Browser, baseUrl: string, options: { 
   };
 }
 
+const SIGN_IN_TIMEOUT = 90_000;
+
 /** Signs in on the console's sign-in page and waits for the role's first page. */
 export async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/#/sign-in`);
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', password);
   await page.click('button[type="submit"]');
-  await page.waitForSelector('[data-test="who"]');
-  await page.waitForURL((url) => !url.hash.startsWith("#/sign-in"));
+  // In CI, beside another file loading the demo city, the first page took over 30 s to settle.
+  await page.waitForSelector('[data-test="who"]', { timeout: SIGN_IN_TIMEOUT });
+  await page.waitForURL((url) => !url.hash.startsWith("#/sign-in"), { timeout: SIGN_IN_TIMEOUT });
 }
 
 /** Saves a full-page screenshot as test/artifacts/console/<name>.png. */
