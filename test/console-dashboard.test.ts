@@ -141,7 +141,11 @@ describeInBrowser("the 数据看板 (coordinator dashboard) on the demo city, in
 
   /** The data of the page's charts, read from their ECharts instances once all six are drawn. */
   async function chartsOf(page: Page): Promise<Record<string, ChartData>> {
-    await page.waitForFunction(`Object.keys(window.__zhulianCharts ?? {}).length === 6`, undefined, { timeout: VIEW_TIMEOUT });
+    // Charts are drawn when near the screen or when the browser is idle: wait for all six by
+    // selector (the content policy forbids the evaluated predicates waitForFunction polls with).
+    for (const name of ["fundingBySource", "servedByMonth", "populationByCategory", "populationByMonth", "projectFunding", "grants"]) {
+      await page.waitForSelector(`[data-test="chart-${name}"] canvas`, { state: "attached", timeout: VIEW_TIMEOUT });
+    }
     return page.evaluate<Record<string, ChartData>>(`(() => {
       const list = (value) => (Array.isArray(value) ? value : value ? [value] : []);
       return Object.fromEntries(Object.entries(window.__zhulianCharts ?? {}).map(([name, chart]) => {
