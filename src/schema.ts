@@ -5,6 +5,7 @@ import { createPubSub } from "@graphql-yoga/subscription";
 import { buildSchema, getMetadataStorage } from "type-graphql";
 import "./common/enums";
 import { projectRoot } from "./common/paths";
+import { validateArgument } from "./common/argument-validation";
 import { DateTimeScalar } from "./common/scalars";
 import type { Context } from "./context";
 import { unauthenticated } from "./errors";
@@ -161,12 +162,12 @@ const resolvers = [
   JointHandlingTaskEventResolver,
 ] as const;
 
-/** Builds the schema of every module with class-validator validation on. */
+/** Builds the schema of every module with class-validator validation on (`validateArgument`). */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    validateFn: validateArgument,
     // type-graphql wants a pub/sub even though every subscription brings its own `subscribe` (the event feed).
     pubSub: createPubSub(),
   });

@@ -264,7 +264,7 @@ export async function partitionedPages<Row = Record<string, unknown>>(
   const rows = await db.rows<Record<string, unknown>>(Prisma.sql`
     SELECT * FROM (
       SELECT base.*, ${onPage} AS on_page,
-             row_number() OVER (PARTITION BY part, ${onPage} ORDER BY ${Prisma.raw(order)}) AS rn
+             (row_number() OVER (PARTITION BY part, ${onPage} ORDER BY ${Prisma.raw(order)}))::int AS rn
       FROM (
         SELECT ${Prisma.raw(query.partitionBy)}::text AS part, ${Prisma.raw(keyColumns)},
                count(*) OVER (PARTITION BY ${Prisma.raw(query.partitionBy)})::int AS total${query.columns ? Prisma.sql`, ${query.columns}` : Prisma.empty}
@@ -284,12 +284,13 @@ export async function partitionedPages<Row = Record<string, unknown>>(
     byParent.set(part, list);
   }
   const idKey = `k${query.keys.length - 1}`;
+  const own = query.columns && rows.length ? recordKeys(rows[0]) : [];
   return parentIds.map((parentId) => {
     const list = byParent.get(parentId) ?? [];
     const page = list.slice(0, size);
     return {
       ids: page.map((row) => String(row[idKey])),
-      ...(query.columns ? { rows: page.map((row) => record<Row>(row)) } : {}),
+      ...(query.columns ? { rows: page.map((row) => record<Row>(row, own)) } : {}),
       cursorAt: (index: number) => encodeCursor(query.keys.map((key, i) => normalize(page[index][`k${i}`], key.type))),
       hasNextPage: list.length > size,
       totalCount: totals.get(parentId) ?? 0,
@@ -340,12 +341,15 @@ export async function keysetPage<Row extends Record<string, unknown>>(
 /** The bookkeeping columns of a `partitionedPages` row, which are not the record's. */
 const BOOKKEEPING = new Set(["part", "total", "on_page", "rn"]);
 
-/** A row of `partitionedPages` without its bookkeeping columns (part, total, on_page, rn, k0…). */
-function record<Row>(row: Record<string, unknown>): Row {
+/** The record's own column names in a `partitionedPages` row: all but part, total, on_page, rn, k0…. */
+function recordKeys(row: Record<string, unknown>): string[] {
+  return Object.keys(row).filter((key) => !BOOKKEEPING.has(key) && !/^k\d+$/.test(key));
+}
+
+/** A row of `partitionedPages` reduced to the record's own columns (`recordKeys` of the statement). */
+function record<Row>(row: Record<string, unknown>, keys: readonly string[]): Row {
   const fields: Record<string, unknown> = {};
-  for (const key in row) {
-    if (!BOOKKEEPING.has(key) && !/^k\d+$/.test(key)) fields[key] = row[key];
-  }
+  for (const key of keys) fields[key] = row[key];
   return fields as Row;
 }
 
