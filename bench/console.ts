@@ -4,7 +4,9 @@
  * in embedded mode on a data folder of its own (it loads the demo dataset, about 40 s), then for
  * each page opens it N times in Debian's Chromium, each time in a fresh browser context (empty
  * cache), already signed in (the session is put in session storage before the page's scripts
- * run), and times from navigation to the page showing its data. The dashboard is timed three
+ * run), and times from navigation start to the frame that paints the page's data (the page notes
+ * it with requestAnimationFrame when the data's selectors first match; waitForSelector alone only
+ * says when the page was next free to answer, which while ECharts' chunk runs is 300 ms later). The dashboard is timed three
  * ways: its first screen's figures (the top-up, asked for after them, may still say 计算中…), the
  * first screen whole, and the page down to its last chart and list. Prints a table and writes
  * bench/results/console-<date>.json and .md.
@@ -17,7 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { projectRoot } from "../src/common/paths";
 
 const LOADS = Number(process.argv[2] ?? 5);
@@ -119,7 +121,10 @@ async function signIn(origin: string, username: string, password: string): Promi
 }
 
 interface Load {
+  /** Navigation start to the frame that painted the last ready selector. */
   ms: number;
+  /** Navigation to waitForSelector's answer for the last selector (what earlier runs reported). */
+  answeredMs: number;
   requests: number;
   transferredKb: number;
 }
@@ -127,6 +132,21 @@ interface Load {
 async function loadOnce(browser: Browser, origin: string, scenario: PageScenario, stored: string): Promise<Load> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
   await context.addInitScript(`sessionStorage.setItem("zhulian.session", ${JSON.stringify(stored)})`);
+  // When each ready selector first matches, the page notes the start of the frame that paints it
+  // (a requestAnimationFrame callback, in ms from navigation start). Playwright's waitForSelector
+  // alone says when the page next had time to answer, which can be long after that frame.
+  await context.addInitScript(`(() => {
+    const selectors = ${JSON.stringify(scenario.ready)};
+    const painted = (window.__benchPainted = {});
+    const check = () => {
+      for (const selector of selectors) {
+        if (selector in painted || !document.querySelector(selector)) continue;
+        painted[selector] = null;
+        requestAnimationFrame(() => (painted[selector] = performance.now()));
+      }
+    };
+    new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  })()`);
   const page = await context.newPage();
   let requests = 0;
   let transferred = 0;
@@ -145,12 +165,27 @@ async function loadOnce(browser: Browser, origin: string, scenario: PageScenario
   await page.goto(`${origin}${scenario.route}`);
   for (const selector of scenario.ready) {
     await page.waitForSelector(selector, { timeout: 60_000 });
-    timeline.push(`${at()} ms  shown: ${selector}`);
+    timeline.push(`${at()} ms  the page answered: ${selector}`);
   }
-  const ms = Date.now() - started;
+  const answeredMs = Date.now() - started;
+  const painted = await paintTimes(page, scenario.ready);
+  scenario.ready.forEach((selector, i) => timeline.push(`${String(Math.round(painted[i])).padStart(5)} ms  painted (from navigation start): ${selector}`));
+  timeline.sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
+  const ms = Math.round(Math.max(...painted));
   if (TIMELINE) process.stdout.write(`\n${scenario.id}, ${ms} ms:\n${timeline.join("\n")}\n`);
   await context.close();
-  return { ms, requests, transferredKb: Math.round(transferred / 1024) };
+  return { ms, answeredMs, requests, transferredKb: Math.round(transferred / 1024) };
+}
+
+/** When the frame that first painted each selector started, in ms from navigation start (see loadOnce). */
+async function paintTimes(page: Page, selectors: string[]): Promise<number[]> {
+  for (let tries = 0; ; tries += 1) {
+    const painted = await page.evaluate(() => (globalThis as unknown as { __benchPainted: Record<string, number | null> }).__benchPainted);
+    const times = selectors.map((selector) => painted[selector]);
+    if (times.every((time): time is number => typeof time === "number")) return times;
+    if (tries > 100) throw new Error("the page did not report when it painted");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A request as the timeline names it: the path, and a GraphQL operation's name. */
@@ -188,6 +223,7 @@ async function main(): Promise<void> {
         medianMs: median(times),
         maxMs: Math.max(...times),
         minMs: Math.min(...times),
+        answeredMedianMs: median(loads.map((load) => load.answeredMs)),
         requests: loads[0].requests,
         transferredKb: loads[0].transferredKb,
       });
@@ -201,15 +237,15 @@ async function main(): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const table = [
-    "| page | loads | median ms | min ms | max ms | requests | transferred KB |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...results.map((r) => `| ${r.page} | ${r.loads} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.requests} | ${r.transferredKb} |`),
+    "| page | loads | median ms (painted) | min ms | max ms | median ms (page answered) | requests | transferred KB |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...results.map((r) => `| ${r.page} | ${r.loads} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.answeredMedianMs} | ${r.requests} | ${r.transferredKb} |`),
   ].join("\n");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const header =
     `# Console first load, embedded demo city (${new Date().toISOString()})\n\n` +
     `Server: ${process.env.BENCH_ORIGIN ? `already running at ${process.env.BENCH_ORIGIN}` : "started by the bench, embedded, on a data folder of its own"}. ` +
-    `Fresh browser context per load (empty cache), signed in beforehand, after ${WARM_UP_LOADS} warm-up loads; from navigation to the data shown. ` +
+    `Fresh browser context per load (empty cache), signed in beforehand, after ${WARM_UP_LOADS} warm-up loads; from navigation start to the frame that paints the data; "page answered" is when Playwright's waitForSelector came back (what runs before 2026-12-01T13:50 reported), later while ECharts' chunk holds the page. ` +
     `Chromium ${browser.version()}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}; the whole run took ${((Date.now() - startedAt) / 1000).toFixed(0)} s.\n\n`;
   const outDir = path.join(projectRoot, "bench", "results");
   fs.mkdirSync(outDir, { recursive: true });
