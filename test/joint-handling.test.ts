@@ -29,6 +29,8 @@ const APPLICATIONS = `query ($allianceId: ID, $status: ApplicationStatus, $first
   assistanceApplications(allianceId: $allianceId, status: $status, first: $first, after: $after) { totalCount nodes { id status household { id } } }
 }`;
 const EVENTS = `subscription ($after: String) { jointHandlingTaskEvents(after: $after) { id kind occurredAt task { id status item { code } department { id } } } }`;
+/** The same stream with the task's household: masked or not as the department may see it when the event is delivered. */
+const EVENTS_WITH_HOUSEHOLD = `subscription { jointHandlingTaskEvents { kind task { id status household { id headName idNumber } } } }`;
 
 interface Task {
   id: string;
@@ -191,12 +193,18 @@ describe("an application with three items", () => {
 
   test("departments move their own tasks; the application's status follows; the approval changes the category", async () => {
     const { education, housing, water } = { education: taskOf("EDUCATION_AID"), housing: taskOf("HOUSING_AID"), water: taskOf("WATER_RELIEF") };
+    const educationLive = departments.education.client.subscribe(EVENTS_WITH_HOUSEHOLD);
+    await educationLive.ready();
     await departments.housing.client.expectError("FORBIDDEN", ACCEPT, { id: education.id });
     await townshipCoordinator.expectError("FORBIDDEN", ACCEPT, { id: education.id });
     await departments.education.client.expectError("CONFLICT", COMPLETE, { id: education.id });
 
     const accepted = (await departments.education.client.query(ACCEPT, { id: education.id, note: "已受理" })).acceptJointHandlingTask;
     expect(accepted).toMatchObject({ status: "ACCEPTED", note: "已受理", application: { status: "IN_PROGRESS" } });
+    // Live, while its task is open, the department sees the household as its queue shows it.
+    const acceptedEvent = (await educationLive.next()).data!.jointHandlingTaskEvents;
+    expect(acceptedEvent).toMatchObject({ kind: "ACCEPTED", task: { id: education.id, status: "ACCEPTED", household: { id: household.id, headName: "林晓燕" } } });
+    expect(acceptedEvent.task.household.idNumber).not.toContain("*");
 
     await townshipCoordinator.expectError("FORBIDDEN", DECIDE, { id: application.id, approved: true, effectiveOn: daysAgo(1) });
     await countyCoordinator.expectError("BAD_USER_INPUT", DECIDE, { id: application.id, approved: true });
@@ -212,6 +220,12 @@ describe("an application with three items", () => {
     await countyCoordinator.expectError("CONFLICT", DECIDE, { id: application.id, approved: false, reason: "again" });
 
     await departments.education.client.query(COMPLETE, { id: education.id, note: "已发放" });
+    // The event of the closing change already carries the household masked: the task is no longer open.
+    const completedEvent = (await educationLive.next()).data!.jointHandlingTaskEvents;
+    expect(completedEvent).toMatchObject({ kind: "COMPLETED", task: { id: education.id, status: "COMPLETED", household: { id: household.id, headName: "林**" } } });
+    expect(completedEvent.task.household.idNumber).toMatch(/^\d{6}\*+[\dX]$/);
+    expect(await educationLive.drain(200)).toEqual([]);
+    await educationLive.close();
     await departments.housing.client.query(ACCEPT, { id: housing.id });
     await departments.housing.client.query(COMPLETE, { id: housing.id });
     await departments.water.client.expectError("BAD_USER_INPUT", REJECT, { id: water.id, reason: "  " });
