@@ -32,6 +32,27 @@ export function messageOf(caught: unknown): string {
 }
 
 /**
+ * A form's sending: `busy` while `run`'s work is under way, `error` the sentence for its failure
+ * (cleared when it is run again). A form may also set `error` itself for what it checks first.
+ */
+export function useSubmission() {
+  const busy = ref(false);
+  const error = ref<string | null>(null);
+  async function run(work: () => Promise<void>): Promise<void> {
+    busy.value = true;
+    error.value = null;
+    try {
+      await work();
+    } catch (caught) {
+      error.value = messageOf(caught);
+    } finally {
+      busy.value = false;
+    }
+  }
+  return { busy, error, run };
+}
+
+/**
  * A list loaded a page at a time: `load` (again) from the first page, `loadMore` appends the next
  * one without the items already shown. An answer to a request made before the latest `load`
  * began is dropped. `place` and `remove` apply live updates to the pages loaded so far.
