@@ -5,7 +5,7 @@ import { LoginLimiter, ScopeResolver, TokenIssuer } from "./auth";
 import type { Config } from "./config";
 import type { Logger } from "./common/logger";
 import { App } from "./context";
-import { migrate, openDatabase, pendingMigrations, type Database } from "./db";
+import { migrate, openDatabase, pendingMigrations, startHousekeeping, type Database, type Housekeeping } from "./db";
 import { acquireDataDirLock, type DataDirLock } from "./db/data-dir-lock";
 import { createAppPubSub, type PubSubHandle } from "./pubsub";
 import { AccountService } from "./modules/account";
@@ -24,6 +24,8 @@ function embeddedJwtSecret(dataDir: string): string {
 
 /** The embedded data folders held by open apps (see data-dir-lock). */
 const dataDirLocks = new WeakMap<App, DataDirLock>();
+/** Each open app's database housekeeping (expired idempotency keys), stopped by closeApp. */
+const housekeepings = new WeakMap<App, Housekeeping>();
 
 export interface OpenAppOptions {
   /** Keep PGlite in memory instead of DATA_DIR (tests). */
@@ -32,9 +34,15 @@ export interface OpenAppOptions {
   pgliteTemplate?: string;
 }
 
+/** The housekeeping of an open app (expired idempotency keys), for tests and tools that run it now. */
+export function housekeepingOf(app: App): Housekeeping | undefined {
+  return housekeepings.get(app);
+}
+
 /**
  * Opens what the process needs, in order: the database (migrated), pub/sub, the token issuer,
- * the configured ADMIN account and, on an empty database, the configured seed.
+ * the configured ADMIN account, on an empty database the configured seed, and the database's
+ * housekeeping (src/db/housekeeping.ts).
  */
 export async function openApp(config: Config, logger: Logger, options: OpenAppOptions = {}): Promise<App> {
   const onDisk = !config.databaseUrl && !options.inMemory && !options.pgliteTemplate;
@@ -84,6 +92,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     }
     if (config.seed === "demo") await loadDemoIfEmpty(app, logger);
     if (dataDirLock) dataDirLocks.set(app, dataDirLock);
+    housekeepings.set(app, startHousekeeping(db, config, logger));
     return app;
   } catch (error) {
     await pubsub?.close();
@@ -136,8 +145,9 @@ export async function isReady(app: App): Promise<{ ready: boolean; database: boo
   return { ready: database.up && database.migrated, database: database.up, migrations: database.migrated, pubsub };
 }
 
-/** Closes pub/sub and the login limits' Redis, writes the personal-data reads still buffered, and closes the database. */
+/** Stops the housekeeping, closes pub/sub and the login limits' Redis, writes the personal-data reads still buffered, and closes the database. */
 export async function closeApp(app: App): Promise<void> {
+  await housekeepings.get(app)?.stop();
   await app.deps.pubsub.close();
   await app.get(LoginLimiter).close();
   await flushAccessRecords(app);

@@ -1,3 +1,4 @@
+import { housekeepingOf } from "../src/app";
 import { coordinatorOf, createAlliance, createOrganization, createTaizhouTree, partnerOf } from "./helpers/factories";
 import type { GraphQLClient } from "./helpers/graphql";
 import { startTestServer, stopAll } from "./helpers/server";
@@ -281,6 +282,30 @@ describe("idempotent creation", () => {
     });
     expect(later.createAlliance.id).not.toBe(first.createAlliance.id);
     expect(later.createAlliance.name).toBe("箬横镇");
+  });
+
+  test("the hourly housekeeping deletes expired keys and keeps live ones; a deleted key names a new record", async () => {
+    const [expired, live] = ["create-pruned-key", "create-kept-key"];
+    const first = await server.admin.query(CREATE, {
+      input: { name: "大溪镇", level: "TOWNSHIP", regionCode: "331081013", parentId: tree.wenling.id, idempotencyKey: expired },
+    });
+    await server.admin.query(CREATE, {
+      input: { name: "坞根镇", level: "TOWNSHIP", regionCode: "331081014", parentId: tree.wenling.id, idempotencyKey: live },
+    });
+    await server.app.prisma.$executeRaw`UPDATE idempotency_key SET created_at = now() - interval '8 days' WHERE key = ${expired}`;
+    await housekeepingOf(server.app)!.run();
+    const keys = await server.app.prisma.idempotencyKey.findMany({ where: { key: { in: [expired, live] } } });
+    expect(keys.map((row) => row.key)).toEqual([live]);
+    // The live key still answers its first record; the deleted one is a new key.
+    const retried = await server.admin.query(CREATE, {
+      input: { name: "坞根镇", level: "TOWNSHIP", regionCode: "331081014", parentId: tree.wenling.id, idempotencyKey: live },
+    });
+    expect(retried.createAlliance.name).toBe("坞根镇");
+    const again = await server.admin.query(CREATE, {
+      input: { name: "城南镇", level: "TOWNSHIP", regionCode: "331081015", parentId: tree.wenling.id, idempotencyKey: expired },
+    });
+    expect(again.createAlliance.id).not.toBe(first.createAlliance.id);
+    expect(again.createAlliance.name).toBe("城南镇");
   });
 
   test("the same key from another account creates that account's own record", async () => {
