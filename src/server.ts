@@ -7,6 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
+import proxyaddr from "proxy-addr";
 import { GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { WebSocket, WebSocketServer } from "ws";
 import { isReady } from "./app";
@@ -267,7 +268,12 @@ export async function startServer(app: App, listen: { port: number; host: string
       },
     },
     wsServer,
-    { logger, outgoing: expandSharedPayload },
+    {
+      logger,
+      outgoing: expandSharedPayload,
+      // The address HTTP requests get (req.ip): X-Forwarded-For only as far as TRUST_PROXY trusts it.
+      clientAddress: (request) => proxyaddr(request, expressApp.get("trust proxy fn") as (address: string, hop: number) => boolean),
+    },
   );
 
   const apollo = new ApolloServer<Context>({

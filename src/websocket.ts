@@ -15,6 +15,8 @@ export interface GraphqlWsOptions {
   keepAliveMs?: number;
   /** Rewrites an outgoing message just before it is sent (a live event's payload serialised once for all). */
   outgoing?: (data: string) => string;
+  /** The client's address from the upgrade request (default: the socket's, whatever X-Forwarded-For says). */
+  clientAddress?: (request: IncomingMessage) => string;
 }
 
 /** Ticks per keep-alive period: each tick pings the sockets of one slot, so pings are spread over the period. */
@@ -29,7 +31,7 @@ const KEEP_ALIVE_SLOTS = 48;
 export function useGraphqlWs<P extends ConnectionInitMessage["payload"], E extends Record<PropertyKey, unknown>>(
   options: ServerOptions<P, SocketExtra & Partial<E>>,
   wsServer: WebSocketServer,
-  { logger, keepAliveMs = 12_000, outgoing = (data) => data }: GraphqlWsOptions,
+  { logger, keepAliveMs = 12_000, outgoing = (data) => data, clientAddress = (request) => request.socket.remoteAddress ?? "unknown" }: GraphqlWsOptions,
 ): { dispose(): Promise<void> } {
   const server = makeServer(options);
   wsServer.options.handleProtocols = handleProtocols;
@@ -84,7 +86,7 @@ export function useGraphqlWs<P extends ConnectionInitMessage["payload"], E exten
             }
           }),
       },
-      { socket, clientAddress: request.socket.remoteAddress ?? "unknown" } as SocketExtra & Partial<E>,
+      { socket, clientAddress: clientAddress(request) } as SocketExtra & Partial<E>,
     );
     socket.once("close", (code, reason) => {
       slot.delete(socket);

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import { createClient, type Client } from "graphql-ws";
 import pino from "pino";
+import WebSocket from "ws";
 import { startSecondInstance, startTestServer, stopAll, type TestServer } from "./helpers/server";
 
 type Started = Awaited<ReturnType<typeof startTestServer>>;
@@ -104,10 +106,12 @@ describe("per username", () => {
 
 describe("per address", () => {
   let proxied: Started;
+  let proxiedCity: string;
   let direct: Started;
   beforeAll(async () => {
     const env = { LOGIN_MAX_FAILURES_PER_ADDRESS: "5" };
     proxied = await startTestServer({ env: { ...env, TRUST_PROXY: "true" } });
+    proxiedCity = await cityOf(proxied);
     direct = await startTestServer({ env });
   });
   afterAll(async () => {
@@ -116,8 +120,7 @@ describe("per address", () => {
   });
 
   test("with TRUST_PROXY, X-Forwarded-For names the address: 5 failures from one address block it, others sign in", async () => {
-    const city = await cityOf(proxied);
-    const account = await newAccount(proxied, city);
+    const account = await newAccount(proxied, proxiedCity);
     for (let attempt = 1; attempt <= 5; attempt += 1) {
       expect((await login(proxied, `nobody-${attempt}`, "wrong-password", "203.0.113.7")).code).toBe("UNAUTHENTICATED");
     }
@@ -125,6 +128,42 @@ describe("per address", () => {
     expect(blocked.code).toBe("RATE_LIMITED");
     expect(blocked.error?.message).toMatch(/from this address/);
     expect((await login(proxied, account.username, PASSWORD, "203.0.113.8")).code).toBe("OK");
+  });
+
+  test("with TRUST_PROXY, a WebSocket's address is its X-Forwarded-For too: changePassword failures block that address only", async () => {
+    const account = await newAccount(proxied, proxiedCity);
+    const signedIn = await login(proxied, account.username, PASSWORD, "203.0.113.20");
+    const token = (signedIn.data as { login: { token: string } }).login.token;
+    /** A socket opened through a proxy that names `address` as the client. */
+    const socketFrom = (address: string) =>
+      createClient({
+        url: proxied.wsUrl,
+        webSocketImpl: class extends WebSocket {
+          constructor(url: string, protocols?: string | string[]) {
+            super(url, protocols, { headers: { "x-forwarded-for": address } });
+          }
+        },
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: true,
+      });
+    const changeOver = (client: Client, current: string) =>
+      new Promise<string>((resolve) => {
+        client.subscribe<unknown>(
+          { query: `mutation ($c: String!) { changePassword(currentPassword: $c, newPassword: "a-stronger-new-password") }`, variables: { c: current } },
+          { next: (result) => resolve((result.errors?.[0]?.extensions?.code as string | undefined) ?? "OK"), error: (error) => resolve(`failed: ${String(error)}`), complete: () => undefined },
+        );
+      });
+    const blockedSocket = socketFrom("203.0.113.21");
+    const otherSocket = socketFrom("203.0.113.22");
+    try {
+      for (let attempt = 1; attempt <= 5; attempt += 1) expect(await changeOver(blockedSocket, `wrong-${attempt}`)).toBe("UNAUTHENTICATED");
+      expect(await changeOver(blockedSocket, PASSWORD)).toBe("RATE_LIMITED");
+      // Another client behind the same proxy is not blocked (before, every socket counted as the proxy's address).
+      expect(await changeOver(otherSocket, PASSWORD)).toBe("OK");
+    } finally {
+      await Promise.all([blockedSocket.dispose(), otherSocket.dispose()]);
+    }
   });
 
   test("without TRUST_PROXY, X-Forwarded-For is ignored: the socket's address is counted", async () => {
