@@ -337,6 +337,22 @@ describe("ADMIN corrections inside the closed period", () => {
   });
 });
 
+describe("concurrent ADMIN corrections", () => {
+  test("four at once: the stored figures of the alliance and its county count every one of them", async () => {
+    const cents = (amount: string) => Math.round(Number(amount) * 100);
+    const [village, county] = [await stats(server.admin, tree.taiping.id, H1), await stats(server.admin, tree.wenling.id, H1)];
+    const amounts = ["10.01", "20.02", "30.03", "40.04"];
+    await Promise.all(
+      amounts.map((amount, i) =>
+        server.admin.query(ADD_FUNDING, { input: { projectId: project.id, source: "OTHER", amount, receivedOn: `2025-05-0${i + 1}` } }),
+      ),
+    );
+    const added = amounts.reduce((sum, amount) => sum + cents(amount), 0);
+    expect(cents((await stats(wenlingCoordinator, tree.taiping.id, H1)).fundingTotal)).toBe(cents(village.fundingTotal) + added);
+    expect(cents((await stats(wenlingCoordinator, tree.wenling.id, H1)).fundingTotal)).toBe(cents(county.fundingTotal) + added);
+  });
+});
+
 describe("the population by month", () => {
   const MONTHLY = `query ($id: ID!, $from: Date!, $to: Date!) { stats(allianceId: $id, from: $from, to: $to) {
     lowIncomePopulation { total } lowIncomePopulationByMonth { month asOf total dibao extremePoverty entered exited } } }`;

@@ -10,6 +10,8 @@ import { dayOf, decodeFigures, encodeFigures, UNDATED_FIGURES } from "./closed-f
 
 /** Stored figures are what an ADMIN sees: every source of money, the whole subtree. */
 const WHOLE_TREE: Scope = Object.freeze({ all: true });
+/** The PostgreSQL advisory lock that recomputations of stored figures take, across instances. */
+const STORED_FIGURES_LOCK = "7236451001";
 
 /** The alliance ids on a materialized path ("/<city>/<county>/"), root first. */
 function pathIds(alliancePath: string): string[] {
@@ -255,13 +257,43 @@ export class ReportingService {
    * replaced; those without a date (alliances by level, operating rate, open requests) stay as
    * stored. One computation per distinct period, one statement to update them all. The
    * correction has committed already: a failure here is logged, never thrown at its caller.
+   *
+   * Recomputations run one at a time (oneAtATime): each reads the records only once the one
+   * before it has written, so whichever writes last read every correction committed before it
+   * began. Two at once could otherwise leave the figures of the one that read less.
    */
   async correctionCommitted(alliancePath: string, on: Date): Promise<void> {
+    const run = this.recomputing.then(() => this.oneAtATime(() => this.recomputeStoredFigures(alliancePath, on)));
+    this.recomputing = run.catch(() => undefined);
     try {
-      await this.recomputeStoredFigures(alliancePath, on);
+      await run;
     } catch (err) {
       this.app.deps.logger.error({ err, alliancePath, on: isoDate(on) }, "updating the stored figures after a correction failed");
     }
+  }
+
+  /** The recomputation under way in this process, if any (they run one after another). */
+  private recomputing: Promise<void> = Promise.resolve();
+
+  /**
+   * Runs `work` holding the stored figures' advisory lock on PostgreSQL, which several instances
+   * share (a transaction-scoped lock: a failure or a lost connection releases it; after 60 s of
+   * waiting it gives up, and the error is logged). Embedded, one process holds the data folder:
+   * the in-process order of correctionCommitted is enough.
+   */
+  private async oneAtATime(work: () => Promise<void>): Promise<void> {
+    if (!this.app.deps.config.databaseUrl) return work();
+    await this.app.deps.db.withConnection(async (sql) => {
+      await sql.query("BEGIN");
+      try {
+        await sql.query("SET LOCAL lock_timeout = '60s'");
+        await sql.query("SELECT pg_advisory_xact_lock($1::bigint)", [STORED_FIGURES_LOCK]);
+        await work();
+      } finally {
+        // Nothing was written on this connection: ending its transaction releases the lock.
+        await sql.query("ROLLBACK");
+      }
+    });
   }
 
   private async recomputeStoredFigures(alliancePath: string, on: Date): Promise<void> {
