@@ -377,6 +377,13 @@ describeInBrowser("the partner pages, in Chromium", () => {
     await card.locator('[data-test="record-visit"]').click();
     await card.locator('[data-test="visit-happiness"]').check();
     await card.locator('[data-test="visit-need-ELDERLY_CARE"]').check();
+    // A note with a phone number is refused by the API: the form says so in Chinese, with the API's words after, and nothing is recorded.
+    await card.locator('textarea[name="note"]').fill("老人腿脚不便，子女电话13800138000");
+    await card.locator('[data-test="visit-submit"]').click();
+    await card.locator('[data-test="visit-error"]').waitFor({ timeout: LIVE_MS });
+    const refusal = await card.locator('[data-test="visit-error"]').textContent();
+    expect(refusal).toMatch(/^输入有误，请检查后重试。（.*note.*ID or phone number.*）$/);
+    await expect(card.locator('[data-test="last-visit"]').textContent()).resolves.toBe("从未探访");
     await card.locator('textarea[name="note"]').fill("老人腿脚不便，需上门助浴");
     await card.locator('[data-test="visit-submit"]').click();
     await page.locator('[data-test="answer"][data-kind="success"]').waitFor({ timeout: LIVE_MS });

@@ -18,13 +18,25 @@ interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-/** Codes whose message is worth showing as it is; others get a generic sentence. */
+/** The sentence a person sees for a failed request: the API error's own, or a generic one. */
+export function messageOf(caught: unknown): string {
+  return caught instanceof ApiError ? caught.message : t.errors.INTERNAL_SERVER_ERROR;
+}
+
+/** Codes whose message says what to change: shown after the code's sentence; others get the sentence alone. */
 const SHOWN_CODES = new Set(["BAD_USER_INPUT", "CONFLICT", "FORBIDDEN", "NOT_FOUND", "GRANT_EXHAUSTED", "RATE_LIMITED", "QUERY_TOO_COMPLEX"]);
 
+/** The words of an error code (zh-CN), INTERNAL_SERVER_ERROR's for a code without its own. */
+function sentenceOf(code: string): string {
+  const sentence = (t.errors as Record<string, unknown>)[code];
+  return typeof sentence === "string" ? sentence : t.errors.INTERNAL_SERVER_ERROR;
+}
+
+/** An API error as the console shows it: the code's Chinese sentence, then the API's own words where they help. */
 function toApiError(error: { message: string; extensions?: { code?: string } }): ApiError {
   const code = error.extensions?.code ?? "INTERNAL_SERVER_ERROR";
   if (code === "UNAUTHENTICATED") return new ApiError(code, t.auth.expired);
-  return new ApiError(code, SHOWN_CODES.has(code) ? error.message : t.errors[code as keyof typeof t.errors] ?? t.errors.INTERNAL_SERVER_ERROR);
+  return new ApiError(code, SHOWN_CODES.has(code) ? t.errors.detail(sentenceOf(code), error.message) : sentenceOf(code));
 }
 
 /**

@@ -1,6 +1,5 @@
 import { reactive, ref, type Ref } from "vue";
-import { ApiError } from "../../api/graphql";
-import { t } from "../../i18n";
+import { messageOf } from "../../api/graphql";
 
 /** One page of a connection as the partner pages' list queries select it. */
 export interface Connection<Item> {
@@ -26,31 +25,6 @@ export interface PagedListOptions<Item> {
   order?(a: Item, b: Item): number;
 }
 
-/** The sentence a person sees for a failed request: the API's own message, or a generic one. */
-export function messageOf(caught: unknown): string {
-  return caught instanceof ApiError ? caught.message : t.errors.INTERNAL_SERVER_ERROR;
-}
-
-/**
- * A form's sending: `busy` while `run`'s work is under way, `error` the sentence for its failure
- * (cleared when it is run again). A form may also set `error` itself for what it checks first.
- */
-export function useSubmission() {
-  const busy = ref(false);
-  const error = ref<string | null>(null);
-  async function run(work: () => Promise<void>): Promise<void> {
-    busy.value = true;
-    error.value = null;
-    try {
-      await work();
-    } catch (caught) {
-      error.value = messageOf(caught);
-    } finally {
-      busy.value = false;
-    }
-  }
-  return { busy, error, run };
-}
 
 /**
  * A list loaded a page at a time: `load` (again) from the first page, `loadMore` appends the next
