@@ -257,15 +257,15 @@ describe("reading projects", () => {
     // 2024 elderly care in 太平, finished; 2025 minor care in 东门村, open-ended; 2025 employment in 温岭; 椒江 project.
     await make("oldElderly", {
       allianceId: t.taiping.id, leadOrganizationId: lead.id, partnerIds: [partner.id], category: "ELDERLY_CARE",
-      startDate: "2024-01-01", endDate: "2024-12-31",
+      startDate: "2024-01-01", endDate: "2024-12-31", budget: "80000.00",
     });
     await make("minorCare", {
-      allianceId: t.taipingA.id, leadOrganizationId: partner.id, category: "MINOR_CARE", startDate: "2025-04-01", endDate: null,
+      allianceId: t.taipingA.id, leadOrganizationId: partner.id, category: "MINOR_CARE", startDate: "2025-04-01", endDate: null, budget: "250000.50",
     });
     await make("employment", {
-      allianceId: t.wenling.id, leadOrganizationId: lead.id, category: "EMPLOYMENT", startDate: "2025-02-01", endDate: "2025-06-30",
+      allianceId: t.wenling.id, leadOrganizationId: lead.id, category: "EMPLOYMENT", startDate: "2025-02-01", endDate: "2025-06-30", budget: "80000.00",
     });
-    await make("east", { allianceId: t.haimen.id, leadOrganizationId: eastOrg.id, category: "ELDERLY_CARE", startDate: "2025-01-15" });
+    await make("east", { allianceId: t.haimen.id, leadOrganizationId: eastOrg.id, category: "ELDERLY_CARE", startDate: "2025-01-15", budget: "9999.99" });
     await fresh.admin.query(SET_STATUS, { projectId: ids.minorCare, status: "ACTIVE" });
     await fresh.admin.query(ADD_FUNDING, {
       input: { projectId: ids.oldElderly, source: "CHARITY", amount: "5000.00", receivedOn: "2024-02-01" },
@@ -321,6 +321,35 @@ describe("reading projects", () => {
     expect(second.projects.nodes.map((n: { id: string }) => n.id)).toEqual([ids.oldElderly]);
     expect(second.projects.pageInfo.hasNextPage).toBe(false);
     await fresh.admin.expectError("BAD_USER_INPUT", LIST, { first: 101 });
+  });
+
+  test("orderBy: by budget, largest or smallest first, ties by id; pages keep the order; a cursor of another order is refused", async () => {
+    const ORDERED = `query ($orderBy: ProjectOrder, $first: Int, $after: String) {
+      projects(orderBy: $orderBy, first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id budget } }
+    }`;
+    // 250000.50, then the two of 80000.00 (the larger id first when descending), then 9999.99.
+    const [tieHigh, tieLow] = [ids.oldElderly, ids.employment].sort().reverse();
+    const descending = [ids.minorCare, tieHigh, tieLow, ids.east];
+    const walk = async (orderBy: string) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const page: { projects: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { id: string }[] } } =
+          await fresh.admin.query(ORDERED, { orderBy, first: 1, after });
+        seen.push(...page.projects.nodes.map((n) => n.id));
+        after = page.projects.pageInfo.hasNextPage ? page.projects.pageInfo.endCursor : null;
+      } while (after);
+      return seen;
+    };
+    expect(await walk("BUDGET_DESC")).toEqual(descending);
+    expect(await walk("BUDGET_ASC")).toEqual([...descending].reverse());
+    const first = (await fresh.admin.query(ORDERED, { orderBy: "BUDGET_DESC", first: 2 })).projects;
+    expect(first.nodes).toEqual([{ id: ids.minorCare, budget: "250000.50" }, { id: tieHigh, budget: "80000.00" }]);
+    // The default order is unchanged, and its cursors are not budget cursors.
+    expect(await walk("START_DATE_DESC")).toEqual([ids.minorCare, ids.employment, ids.east, ids.oldElderly]);
+    const dated = (await fresh.admin.query(ORDERED, { first: 1 })).projects.pageInfo.endCursor;
+    const { error } = await fresh.admin.expectError("BAD_USER_INPUT", ORDERED, { orderBy: "BUDGET_DESC", first: 1, after: dated });
+    expect(error.extensions?.field).toBe("after");
   });
 
   test("Alliance.projects holds the whole subtree, with the same filters", async () => {

@@ -208,7 +208,8 @@ export async function paginate<Row extends Record<string, unknown>>(
 /** A sort key of a nested list, as a SQL expression over the list's FROM clause. */
 export interface SqlSortKey {
   sql: string;
-  type: "uuid" | "text" | "int" | "date" | "timestamptz";
+  /** numeric: a decimal (money), carried in cursors as its text. */
+  type: "uuid" | "text" | "int" | "numeric" | "date" | "timestamptz";
 }
 
 export interface PartitionedPageQuery {
@@ -360,6 +361,8 @@ function fitsSortKey(value: CursorValue, type: SqlSortKey["type"]): boolean {
       return isId(value as string);
     case "int":
       return Number.isInteger(value);
+    case "numeric":
+      return typeof value === "string" && /^-?\d{1,20}(\.\d{1,10})?$/.test(value);
     case "date":
     case "timestamptz":
       return value instanceof Date;

@@ -1,7 +1,24 @@
 import { ArrayMaxSize, IsOptional, Length } from "class-validator";
-import { Field, ID, InputType } from "type-graphql";
+import { Field, ID, InputType, registerEnumType } from "type-graphql";
 import { ProjectStatus, ServiceCategory } from "../../common/enums";
 import { DateScalar, MoneyScalar, type Decimal } from "../../common/scalars";
+
+/** The orders `projects` lists in. */
+export const ProjectOrder = {
+  START_DATE_DESC: "START_DATE_DESC",
+  BUDGET_DESC: "BUDGET_DESC",
+  BUDGET_ASC: "BUDGET_ASC",
+} as const;
+export type ProjectOrder = (typeof ProjectOrder)[keyof typeof ProjectOrder];
+registerEnumType(ProjectOrder, {
+  name: "ProjectOrder",
+  description: "The order of a project list; projects that tie are ordered by id.",
+  valuesConfig: {
+    START_DATE_DESC: { description: "The latest start first (the default)." },
+    BUDGET_DESC: { description: "The largest budget first." },
+    BUDGET_ASC: { description: "The smallest budget first." },
+  },
+});
 
 @InputType({ description: "Which projects to list." })
 export class ServiceProjectFilter {

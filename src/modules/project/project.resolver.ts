@@ -6,7 +6,7 @@ import type { Context } from "../../context";
 import type { ServiceProject as ServiceProjectRecord } from "../../generated/prisma/client";
 import { Alliance, allianceById } from "../alliance";
 import { Organization, organizationById } from "../organization";
-import { CreateServiceProjectInput, ServiceProjectFilter, UpdateServiceProjectInput } from "./project.inputs";
+import { CreateServiceProjectInput, ProjectOrder, ServiceProjectFilter, UpdateServiceProjectInput } from "./project.inputs";
 import { allianceProjectPage, organizationProjectPage, projectById, projectPartnerIds } from "./project.loaders";
 import { ProjectService } from "./project.service";
 import { ServiceProject, ServiceProjectConnection } from "./project.types";
@@ -18,6 +18,9 @@ class ProjectsArgs extends PageArgsType {
 
   @Field(() => ServiceProjectFilter, { nullable: true })
   filter?: ServiceProjectFilter | null;
+
+  @Field(() => ProjectOrder, { nullable: true, description: "The order (default START_DATE_DESC). A cursor is good only for the order it came from." })
+  orderBy?: ProjectOrder | null;
 }
 
 @ArgsType()
@@ -41,8 +44,8 @@ export class ServiceProjectResolver {
     description:
       "Projects you may read, newest start first: ADMIN all, COORDINATOR its subtree, PARTNER those its organization leads or partners in.",
   })
-  projects(@Args() { allianceId, filter, first, after }: ProjectsArgs, @Ctx() ctx: Context) {
-    return ctx.app.get(ProjectService).list(ctx.viewer, allianceId, filter, { first, after });
+  projects(@Args() { allianceId, filter, first, after, orderBy }: ProjectsArgs, @Ctx() ctx: Context) {
+    return ctx.app.get(ProjectService).list(ctx.viewer, allianceId, filter, { first, after }, orderBy ?? undefined);
   }
 
   @Mutation(() => ServiceProject, { description: "Creates a PLANNED project (ADMIN, COORDINATOR of the alliance's subtree)." })

@@ -2,13 +2,13 @@ import { allianceScopeSql, allianceScopeWhere, inScope, type Scope, type Viewer 
 import type { ProjectStatus } from "../../common/enums";
 import { isId, requireId, selectByIdsInOrder } from "../../common/ids";
 import { runMutation } from "../../common/mutation";
-import { keysetPage, partitionedPages, type Connection, type PageArgs, type PartitionPage } from "../../common/pagination";
+import { keysetPage, partitionedPages, type Connection, type PageArgs, type PartitionPage, type SqlSortKey } from "../../common/pagination";
 import { Decimal, isoDate } from "../../common/scalars";
 import type { App } from "../../context";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { Prisma, type ServiceProject } from "../../generated/prisma/client";
 import { ClosedPeriodGuard } from "../reporting";
-import type { CreateServiceProjectInput, ServiceProjectFilter, UpdateServiceProjectInput } from "./project.inputs";
+import type { CreateServiceProjectInput, ProjectOrder, ServiceProjectFilter, UpdateServiceProjectInput } from "./project.inputs";
 
 const DAY_MS = 86_400_000;
 
@@ -24,6 +24,31 @@ const newestFirstSql = [
   { sql: "p.start_date", type: "date" as const },
   { sql: "p.id", type: "uuid" as const },
 ];
+
+/** The keyset order of each ProjectOrder: its keys (the id last, for ties) and direction. */
+const PROJECT_ORDERS: Record<ProjectOrder, { keys: (SqlSortKey & { field: string })[]; direction: "asc" | "desc" }> = {
+  START_DATE_DESC: {
+    keys: [
+      { ...newestFirstSql[0], field: "startDate" },
+      { ...newestFirstSql[1], field: "id" },
+    ],
+    direction: "desc",
+  },
+  BUDGET_DESC: {
+    keys: [
+      { sql: "p.budget", type: "numeric", field: "budget" },
+      { sql: "p.id", type: "uuid", field: "id" },
+    ],
+    direction: "desc",
+  },
+  BUDGET_ASC: {
+    keys: [
+      { sql: "p.budget", type: "numeric", field: "budget" },
+      { sql: "p.id", type: "uuid", field: "id" },
+    ],
+    direction: "asc",
+  },
+};
 
 /** A project with the path of its alliance, for scope checks. */
 export interface ProjectWithPath {
@@ -129,12 +154,16 @@ export class ProjectService {
     return target;
   }
 
-  /** Projects the viewer may read, newest start first; `allianceId` keeps that alliance's subtree. */
+  /**
+   * Projects the viewer may read, in `order` (newest start first by default); `allianceId` keeps
+   * that alliance's subtree.
+   */
   async list(
     viewer: Viewer | null,
     allianceId: string | null | undefined,
     filter: ServiceProjectFilter | null | undefined,
     page: PageArgs,
+    order: ProjectOrder = "START_DATE_DESC",
   ): Promise<Connection<ServiceProject>> {
     const scope = await this.app.deps.scopes.of(viewer);
     const conditions = [this.visibleSql(viewer, scope), ...this.filterSql(filter)];
@@ -146,11 +175,7 @@ export class ProjectService {
       columns: PROJECT_COLUMNS,
       from: Prisma.sql`FROM service_project p JOIN alliance a ON a.id = p.alliance_id`,
       where: Prisma.join(conditions, " AND "),
-      keys: [
-        { ...newestFirstSql[0], field: "startDate" },
-        { ...newestFirstSql[1], field: "id" },
-      ],
-      direction: "desc",
+      ...PROJECT_ORDERS[order],
       args: page,
     });
   }
