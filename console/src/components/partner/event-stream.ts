@@ -70,3 +70,31 @@ export function useEventStream<Event extends { id: string }>(options: EventStrea
 
   return { start, stop, liveAgain };
 }
+
+/**
+ * Live events held back while a page's lists load: `whileLoading` runs a load (several may
+ * overlap), `receive` applies an event at once or, during a load, once every load has ended.
+ * Each event carries its record as it is now, so applying it after the load leaves the record
+ * where it belongs whatever the order.
+ */
+export function useHeldEvents<Event>(apply: (event: Event) => void) {
+  let loads = 0;
+  const waiting: Event[] = [];
+
+  async function whileLoading(work: () => Promise<void>): Promise<void> {
+    loads += 1;
+    try {
+      await work();
+    } finally {
+      loads -= 1;
+      if (loads === 0) for (const event of waiting.splice(0)) apply(event);
+    }
+  }
+
+  function receive(event: Event): void {
+    if (loads > 0) waiting.push(event);
+    else apply(event);
+  }
+
+  return { whileLoading, receive };
+}
