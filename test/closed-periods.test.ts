@@ -376,3 +376,28 @@ describe("the population by month", () => {
   });
 });
 
+describe("户次 and visits by month", () => {
+  const SERVED = `query ($id: ID!, $from: Date!, $to: Date!) { stats(allianceId: $id, from: $from, to: $to) {
+    householdTimesServed servedByMonth { month householdTimes visitHouseholdTimes } } }`;
+
+  test("are stored with the figures of a closed period and answered as stored; an open period counts live", async () => {
+    const closed = (await server.admin.query(SERVED, { id: tree.taiping.id, ...H1 })).stats;
+    expect(closed.servedByMonth.map((m: { month: string }) => m.month)).toEqual(["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]);
+    const sum = closed.servedByMonth.reduce((total: number, m: { householdTimes: number }) => total + m.householdTimes, 0);
+    expect(sum).toBe(closed.householdTimesServed);
+    const [row] = await server.app.prisma.$queryRaw<{ stored: boolean }[]>`
+      SELECT (figures ? 'servedByMonth') AS stored FROM closed_figures
+       WHERE alliance_id = ${tree.taiping.id}::uuid AND period_from = '2025-01-01' AND period_to = ${THROUGH}::date`;
+    expect(row.stored).toBe(true);
+
+    // Written behind the guard's back, as if the records had changed: the stored months do not move.
+    await server.app.prisma.serviceRecord.create({
+      data: { projectId: project.id, householdId: household.id, organizationId, servedOn: new Date("2025-04-10T00:00:00Z") },
+    });
+    expect((await server.admin.query(SERVED, { id: tree.taiping.id, ...H1 })).stats).toEqual(closed);
+    const open = (await server.admin.query(SERVED, { id: tree.taiping.id, from: "2025-04-01", to: "2025-07-31" })).stats;
+    const april = closed.servedByMonth.find((m: { month: string }) => m.month === "2025-04");
+    expect(open.servedByMonth[0]).toEqual({ ...april, householdTimes: april.householdTimes + 1 });
+  });
+});
+

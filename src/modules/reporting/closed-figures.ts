@@ -1,6 +1,6 @@
 import { isoDate } from "../../common/scalars";
 import { Prisma } from "../../generated/prisma/client";
-import type { AllianceStats, MonthlyPopulation } from "../stats";
+import type { AllianceStats, MonthlyPopulation, MonthServed } from "../stats";
 
 /** A calendar day as stored ("2025-06-30"), back to a Date at UTC midnight. */
 export function dayOf(iso: string): Date {
@@ -11,24 +11,27 @@ export function dayOf(iso: string): Date {
 export const UNDATED_FIGURES = ["alliancesByLevel", "standardOperationRate", "openServiceRequests", "openMonitoringAlerts"] as const;
 
 /** The figures as `closed_figures.figures` holds them (JSON). */
-type StoredFigures = Omit<AllianceStats, "from" | "to" | "fundingTotal" | "fundingBySource" | "lowIncomePopulationByMonth" | "averageTopUp" | "topUpRate"> & {
+type StoredFigures = Omit<AllianceStats, "from" | "to" | "fundingTotal" | "fundingBySource" | "lowIncomePopulationByMonth" | "servedByMonth" | "averageTopUp" | "topUpRate"> & {
   from: string;
   to: string;
   fundingTotal: string;
   fundingBySource: { source: AllianceStats["fundingBySource"][number]["source"]; amount: string }[];
   lowIncomePopulationByMonth: (Omit<MonthlyPopulation, "asOf"> & { asOf: string })[];
+  /** Absent from figures stored before it was: those compute it live (StatsService). */
+  servedByMonth?: MonthServed[];
   averageTopUp?: string | null;
   topUpRate?: number | null;
 };
 
 /**
  * Figures as stored in `closed_figures.figures`: every AllianceStats field, the monthly rows
- * awaited, Money as strings with two decimals, dates as ISO days.
+ * (population and 户次 by month) awaited, Money as strings with two decimals, dates as ISO days.
  */
 export async function encodeFigures(stats: AllianceStats): Promise<Record<string, unknown>> {
   const plain = {
     ...stats,
     lowIncomePopulationByMonth: await stats.lowIncomePopulationByMonth(),
+    servedByMonth: stats.servedByMonth ? await stats.servedByMonth() : undefined,
     averageTopUp: await stats.averageTopUp(),
     topUpRate: await stats.topUpRate(),
   };
@@ -42,12 +45,14 @@ export async function encodeFigures(stats: AllianceStats): Promise<Record<string
   ) as Record<string, unknown>;
 }
 
-/** Stored figures back to AllianceStats: dates to Date, Money to Decimal, the monthly rows behind a function. */
+/** Stored figures back to AllianceStats: dates to Date, Money to Decimal, the monthly rows behind a function (servedByMonth only when stored). */
 export function decodeFigures(stored: unknown): AllianceStats {
   const figures = (typeof stored === "string" ? JSON.parse(stored) : stored) as StoredFigures;
   const monthly: MonthlyPopulation[] = (figures.lowIncomePopulationByMonth ?? []).map((row) => ({ ...row, asOf: dayOf(row.asOf) }));
+  const { servedByMonth: served, ...rest } = figures;
   return {
-    ...figures,
+    ...rest,
+    ...(served ? { servedByMonth: () => Promise.resolve(served) } : {}),
     from: dayOf(figures.from),
     to: dayOf(figures.to),
     fundingTotal: new Prisma.Decimal(figures.fundingTotal),

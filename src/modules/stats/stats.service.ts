@@ -115,7 +115,8 @@ export class StatsService {
    * Figures for several subtrees at once, in the order of `roots`. Each root must lie in the
    * viewer's scope (FORBIDDEN otherwise); a subtree of a node in scope is in scope as a whole, so
    * nothing below needs filtering. Periods closed for a root answer their stored figures (see
-   * ReportingService.figures) with a live servedByMonth; the others are computed (computeFigures).
+   * ReportingService.figures; servedByMonth live where they predate its storing); the others are
+   * computed (computeFigures).
    * BAD_USER_INPUT, before anything is read or stored, when the period ends before it starts or
    * touches more than MAX_MONTHS months and `options.monthlyFields` asks for a monthly field.
    */
@@ -148,7 +149,7 @@ export class StatsService {
       (asked) => this.computeFigures(viewer, scope, asked.map((root) => byId.get(root.id)!), period),
       options.known,
     );
-    // Figures read back from closed_figures carry no servedByMonth: it is computed live for their roots.
+    // Figures stored before servedByMonth was stored with them carry none: it is computed live for their roots.
     const stored = roots.filter((_, i) => !answers[i].servedByMonth);
     if (stored.length === 0) return answers;
     const servedMonths = memoize(() => this.servedByMonth(this.subtreesSql(stored), period));
