@@ -34,7 +34,9 @@ const isObject = (value: unknown): value is object => value !== null && typeof v
  * have no constraint at all (page arguments). Errors are the same ArgumentValidationError.
  */
 export const validateArgument: ValidatorFn = async (value) => {
-  const items = Array.isArray(value) ? value.filter(isObject) : isObject(value) ? [value] : [];
+  // Most arguments are scalars (ids, page sizes, cursors): nothing to check, nothing allocated.
+  if (!isObject(value)) return;
+  const items = Array.isArray(value) ? value.filter(isObject) : [value];
   const checked = items.filter(hasConstraints);
   if (checked.length === 0) return;
   try {

@@ -9,7 +9,7 @@ const HOUR_MS = 3_600_000;
  * grows by every keyed mutation ever made. A key being taken over at the same moment is safe:
  * the takeover sets its `created_at` to now, and the delete re-checks the row once it may lock it.
  */
-export async function pruneIdempotencyKeys(db: Database, ttlSeconds: number): Promise<number> {
+async function pruneIdempotencyKeys(db: Database, ttlSeconds: number): Promise<number> {
   const [row] = await db.withConnection((sql) =>
     sql.query<{ pruned: number }>(
       `WITH gone AS (DELETE FROM idempotency_key WHERE created_at < now() - make_interval(secs => $1) RETURNING 1)

@@ -2,4 +2,4 @@ export { openDatabase } from "./database";
 export type { Database, DatabaseOptions, PrismaClient } from "./database";
 export { migrate, pendingMigrations, readMigrations } from "./migrate";
 export type { SqlRunner } from "./sql-runner";
-export { pruneIdempotencyKeys, startHousekeeping, type Housekeeping } from "./housekeeping";
+export { startHousekeeping, type Housekeeping } from "./housekeeping";

@@ -28,15 +28,14 @@ const SHOWN_CODES = new Set(["BAD_USER_INPUT", "CONFLICT", "FORBIDDEN", "NOT_FOU
 
 /** The words of an error code (zh-CN), INTERNAL_SERVER_ERROR's for a code without its own. */
 function sentenceOf(code: string): string {
-  const sentence = (t.errors as Record<string, unknown>)[code];
-  return typeof sentence === "string" ? sentence : t.errors.INTERNAL_SERVER_ERROR;
+  return t.errors[code as keyof typeof t.errors] ?? t.errors.INTERNAL_SERVER_ERROR;
 }
 
 /** An API error as the console shows it: the code's Chinese sentence, then the API's own words where they help. */
 function toApiError(error: { message: string; extensions?: { code?: string } }): ApiError {
   const code = error.extensions?.code ?? "INTERNAL_SERVER_ERROR";
   if (code === "UNAUTHENTICATED") return new ApiError(code, t.auth.expired);
-  return new ApiError(code, SHOWN_CODES.has(code) ? t.errors.detail(sentenceOf(code), error.message) : sentenceOf(code));
+  return new ApiError(code, SHOWN_CODES.has(code) ? t.errorDetail(sentenceOf(code), error.message) : sentenceOf(code));
 }
 
 /**

@@ -25,6 +25,12 @@ const newestFirstSql = [
   { sql: "p.id", type: "uuid" as const },
 ];
 
+/** Keyset keys by budget, the id last for ties. */
+const byBudget: (SqlSortKey & { field: string })[] = [
+  { sql: "p.budget", type: "numeric", field: "budget" },
+  { sql: "p.id", type: "uuid", field: "id" },
+];
+
 /** The keyset order of each ProjectOrder: its keys (the id last, for ties) and direction. */
 const PROJECT_ORDERS: Record<ProjectOrder, { keys: (SqlSortKey & { field: string })[]; direction: "asc" | "desc" }> = {
   START_DATE_DESC: {
@@ -34,20 +40,8 @@ const PROJECT_ORDERS: Record<ProjectOrder, { keys: (SqlSortKey & { field: string
     ],
     direction: "desc",
   },
-  BUDGET_DESC: {
-    keys: [
-      { sql: "p.budget", type: "numeric", field: "budget" },
-      { sql: "p.id", type: "uuid", field: "id" },
-    ],
-    direction: "desc",
-  },
-  BUDGET_ASC: {
-    keys: [
-      { sql: "p.budget", type: "numeric", field: "budget" },
-      { sql: "p.id", type: "uuid", field: "id" },
-    ],
-    direction: "asc",
-  },
+  BUDGET_DESC: { keys: byBudget, direction: "desc" },
+  BUDGET_ASC: { keys: byBudget, direction: "asc" },
 };
 
 /** A project with the path of its alliance, for scope checks. */

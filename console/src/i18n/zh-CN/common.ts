@@ -24,9 +24,9 @@ export const common = {
     NOT_FOUND: "未找到该记录，可能已被删除或不在您的范围内。",
     GRANT_EXHAUSTED: "该笔福彩公益金的余额不足。",
     QUERY_TOO_COMPLEX: "查询范围过大，请缩小后重试。",
-    /** The API's own words (English), after the sentence above: what support needs to know. */
-    detail: (sentence: string, detail: string) => `${sentence}（${detail}）`,
   },
+  /** An error's sentence followed by the API's own words (English): what support needs to know. */
+  errorDetail: (sentence: string, detail: string) => `${sentence}（${detail}）`,
   live: { idle: "", connecting: "正在连接实时推送…", live: "实时", reconnecting: "连接中断，正在重连…", liveAgain: "已重新连接，已补齐断线期间的变化" },
   actions: { refresh: "刷新", exportCsv: "导出 CSV", loadMore: "加载更多", cancel: "取消", save: "保存", back: "返回", close: "关闭" },
   states: { loading: "加载中…", empty: "暂无数据", error: "加载失败" },
